@@ -1,0 +1,44 @@
+// Strided views and the owning result tensor.
+#include "batchdot/tensor.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "runtime/result_memory.hpp"
+
+namespace batchdot {
+namespace {
+
+int64_t Product(std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+}  // namespace
+
+int64_t TensorView::num_elements() const { return Product(shape); }
+int64_t MutableTensorView::num_elements() const { return Product(shape); }
+
+std::vector<int64_t> ContiguousStrides(std::span<const int64_t> shape) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i] > 0 ? shape[i] : 1;
+  }
+  return strides;
+}
+
+Tensor::Tensor(DType dtype, std::vector<int64_t> shape)
+    : dtype_(dtype), shape_(std::move(shape)), strides_(ContiguousStrides(shape_)) {
+  const size_t bytes = static_cast<size_t>(num_elements()) * SizeOf(dtype_);
+  storage_.reset(runtime::AllocateResult(bytes));
+}
+
+int64_t Tensor::num_elements() const { return Product(shape_); }
+
+void Tensor::Free::operator()(void* p) const noexcept { runtime::FreeResult(p); }
+
+}  // namespace batchdot

@@ -1,0 +1,54 @@
+// The kernel table: one function per (family, dtype) for the SIMD target chosen
+// at first use, filled once per process (BLIS cntx, XNNPACK config).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/strided_gemm.hpp"
+
+namespace batchdot::kernels {
+
+template <typename T>
+struct FamilyKernels {
+  // Always valid: any strides, any sizes.
+  GemmKernel<T> generic = nullptr;
+  // m == n == 1: batched dot products (memory bound).
+  GemmKernel<T> dot = nullptr;
+  // n == 1 (or m == 1 after swapping roles): batched matrix-vector products.
+  GemmKernel<T> gemv = nullptr;
+  // m, n, k <= kSmallMax: the whole product in registers, batch loop inside.
+  GemmKernel<T> small = nullptr;
+  // Packed, blocked GEMM for medium and large products.
+  GemmKernel<T> gemm = nullptr;
+};
+
+inline constexpr int64_t kSmallMax = 16;
+
+struct KernelTable {
+  FamilyKernels<float> f32;
+  FamilyKernels<double> f64;
+  FamilyKernels<int32_t> i32;
+  FamilyKernels<int64_t> i64;
+  std::string target_name;  // e.g. "AVX3"
+};
+
+// Selected once per process (honours BATCHDOT_TARGET=avx3|avx2|sse4|scalar).
+const KernelTable& Kernels();
+
+// Names of the Highway targets compiled into this binary, e.g. "AVX3 AVX2 SSE4 SCALAR".
+std::string CompiledTargets();
+
+// Targets that are compiled in AND supported by this CPU, best first, e.g.
+// {"AVX3", "AVX2", "SSE4", "SCALAR"}. Ignores BATCHDOT_TARGET (tests use this to
+// run every target in one process).
+std::vector<std::string> RunnableTargets();
+
+// Fills `out` with the kernels of one target named as in RunnableTargets()
+// (case-insensitive). Returns false, leaving `out` untouched, if that target is
+// not compiled in or the CPU lacks it. Does not touch the process-wide table.
+bool KernelTableFor(std::string_view target_name, KernelTable& out);
+
+}  // namespace batchdot::kernels

@@ -1,0 +1,169 @@
+// Planning: collect each output and contracted axis with its strides in x, y and
+// the output, drop unit axes, merge axes that are contiguous with each other, and
+// keep the innermost batch, row, column and contracted axis for the kernel.
+#include "plan/plan.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "kernels/kernel_table.hpp"
+
+namespace batchdot::plan {
+namespace {
+
+struct Axis {
+  int64_t size;
+  int64_t x_stride, y_stride, out_stride;
+};
+
+// Merges axis pairs (outer, inner) that walk memory as one axis in every operand,
+// after dropping unit axes (their strides never matter).
+std::vector<Axis> Simplify(std::vector<Axis> axes) {
+  std::erase_if(axes, [](const Axis& a) { return a.size == 1; });
+  std::vector<Axis> merged;
+  for (const Axis& a : axes) {
+    if (!merged.empty()) {
+      Axis& outer = merged.back();
+      if (outer.x_stride == a.x_stride * a.size && outer.y_stride == a.y_stride * a.size &&
+          outer.out_stride == a.out_stride * a.size) {
+        outer = {outer.size * a.size, a.x_stride, a.y_stride, a.out_stride};
+        continue;
+      }
+    }
+    merged.push_back(a);
+  }
+  return merged;
+}
+
+// Moves all but the innermost axis of `axes` to the outer loops; returns the
+// innermost (a unit axis when there is none).
+Axis TakeInnermost(std::vector<Axis>& axes, std::vector<OuterLoop>& outer) {
+  if (axes.empty()) return {1, 0, 0, 0};
+  // The axis with the smallest output stride makes the kernel's writes dense.
+  auto inner = std::min_element(axes.begin(), axes.end(), [](const Axis& a, const Axis& b) {
+    return std::llabs(a.out_stride) < std::llabs(b.out_stride);
+  });
+  const Axis chosen = *inner;
+  axes.erase(inner);
+  for (const Axis& a : axes) outer.push_back({a.size, a.x_stride, a.y_stride, a.out_stride});
+  return chosen;
+}
+
+KernelPath AutoPath(const kernels::StridedGemm& g) {
+  if (g.m == 1 && g.n == 1) return KernelPath::kDot;
+  if (g.n == 1) return KernelPath::kGemv;
+  if (g.m <= kernels::kSmallMax && g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax) {
+    return KernelPath::kSmall;
+  }
+  return KernelPath::kGemm;
+}
+
+}  // namespace
+
+int64_t Plan::outer_count() const {
+  int64_t count = 1;
+  for (const OuterLoop& loop : outer) count *= loop.size;
+  return count;
+}
+
+double Plan::multiply_adds() const {
+  return static_cast<double>(outer_count()) * static_cast<double>(gemm.count) * static_cast<double>(gemm.m) *
+         static_cast<double>(gemm.n) * static_cast<double>(gemm.k > 0 ? gemm.k : 1);
+}
+
+bool CanHandle(KernelPath path, const kernels::StridedGemm& g) {
+  switch (path) {
+    case KernelPath::kDot:
+      return g.m == 1 && g.n == 1;
+    case KernelPath::kGemv:
+      return g.n == 1;
+    case KernelPath::kSmall:
+      return g.m <= kernels::kSmallMax && g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax;
+    case KernelPath::kGemm:
+    case KernelPath::kGeneric:
+    case KernelPath::kReference:
+      return true;
+    case KernelPath::kAuto:
+      break;
+  }
+  return false;
+}
+
+Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
+              KernelPath force) {
+  Plan plan;
+  plan.dtype = c.dtype;
+  std::vector<Axis> batch, rows, cols, contracted;
+  size_t out_axis = 0;
+  for (size_t i = 0; i < c.lhs_batch.size(); ++i, ++out_axis) {
+    batch.push_back({x.shape[c.lhs_batch[i]], x.strides_elems[c.lhs_batch[i]], y.strides_elems[c.rhs_batch[i]],
+                     out.strides_elems[out_axis]});
+  }
+  for (int64_t axis : c.lhs_free) {
+    rows.push_back({x.shape[axis], x.strides_elems[axis], 0, out.strides_elems[out_axis++]});
+  }
+  for (int64_t axis : c.rhs_free) {
+    cols.push_back({y.shape[axis], 0, y.strides_elems[axis], out.strides_elems[out_axis++]});
+  }
+  int64_t contracted_length = 1;
+  for (size_t i = 0; i < c.lhs_contracting.size(); ++i) {
+    const int64_t size = x.shape[c.lhs_contracting[i]];
+    contracted_length *= size;
+    contracted.push_back({size, x.strides_elems[c.lhs_contracting[i]], y.strides_elems[c.rhs_contracting[i]], 0});
+  }
+  for (const auto* group : {&batch, &rows, &cols}) {
+    for (const Axis& a : *group) plan.empty_output |= a.size == 0;
+  }
+  batch = Simplify(std::move(batch));
+  rows = Simplify(std::move(rows));
+  cols = Simplify(std::move(cols));
+  // A zero-length contraction keeps one zero-length axis so kernels write zeros.
+  contracted = contracted_length == 0 ? std::vector<Axis>{{0, 0, 0, 0}} : Simplify(std::move(contracted));
+  if (contracted.size() > 1) {
+    // Order the contracted axes by x stride and try again: dot_general may list
+    // them in any order.
+    std::sort(contracted.begin(), contracted.end(),
+              [](const Axis& a, const Axis& b) { return std::llabs(a.x_stride) > std::llabs(b.x_stride); });
+    contracted = Simplify(std::move(contracted));
+  }
+  plan.needs_reference = contracted.size() > 1;
+
+  const Axis item = TakeInnermost(batch, plan.outer);
+  const Axis row = TakeInnermost(rows, plan.outer);
+  const Axis col = TakeInnermost(cols, plan.outer);
+  const Axis k = contracted.empty() ? Axis{1, 0, 0, 0} : contracted.front();
+  kernels::StridedGemm& g = plan.gemm;
+  g.count = item.size;
+  g.m = row.size;
+  g.n = col.size;
+  g.k = k.size;
+  g.a_item_stride = item.x_stride;
+  g.b_item_stride = item.y_stride;
+  g.c_item_stride = item.out_stride;
+  g.a_m_stride = row.x_stride;
+  g.a_k_stride = k.x_stride;
+  g.b_k_stride = k.y_stride;
+  g.b_n_stride = col.y_stride;
+  g.c_m_stride = row.out_stride;
+  g.c_n_stride = col.out_stride;
+  if (g.m == 1 && g.n > 1) {
+    // A row vector times a matrix is a matrix times a column vector once transposed.
+    plan.swapped = true;
+    std::swap(g.m, g.n);
+    std::swap(g.a_item_stride, g.b_item_stride);
+    std::swap(g.a_k_stride, g.b_k_stride);
+    g.a_m_stride = col.y_stride;
+    g.b_n_stride = row.x_stride;
+    std::swap(g.c_m_stride, g.c_n_stride);
+  }
+  if (force == KernelPath::kReference || plan.needs_reference) {
+    plan.path = KernelPath::kReference;
+  } else if (force == KernelPath::kAuto) {
+    plan.path = AutoPath(g);
+  } else {
+    plan.path = CanHandle(force, g) ? force : KernelPath::kGeneric;
+  }
+  return plan;
+}
+
+}  // namespace batchdot::plan

@@ -1,0 +1,205 @@
+// Execute against the reference on random contractions: ranks 2-6, sizes 0-17,
+// random axes and layouts (transposed, stepped, negative, permuted), every dtype,
+// every kernel path; thread-count reproducibility; caller-provided outputs.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "batchdot/batchdot.hpp"
+#include "test_util.hpp"
+
+namespace batchdot {
+namespace {
+
+using testing::Layout;
+using testing::MakeOperand;
+
+constexpr Layout kLayouts[] = {Layout::kContiguous, Layout::kReversedAxes, Layout::kStepTwo, Layout::kNegative,
+                               Layout::kPermuted};
+
+struct RandomCase {
+  testing::Operand x, y;
+  DotDimensionNumbers dims;
+  std::string text;
+};
+
+// A random dot_general: 1-2 batch axes, 1-2 contracted axes (mostly 1), 0-2 free
+// axes per side, sizes 0-17 (zero rarely), every axis order and layout.
+RandomCase MakeRandomCase(std::mt19937_64& rng, DType dtype) {
+  std::uniform_int_distribution<int> small(0, 2), size(1, 17), coin(0, 9);
+  const int batch_axes = 1 + (coin(rng) == 0);
+  const int contracted_axes = 1 + (coin(rng) == 0);
+  const int x_free = small(rng), y_free = small(rng);
+  auto draw_size = [&] { return coin(rng) == 0 ? int64_t{0} : int64_t{size(rng)}; };
+  std::vector<int64_t> batch_sizes, k_sizes;
+  for (int i = 0; i < batch_axes; ++i) batch_sizes.push_back(coin(rng) < 3 ? 1 + size(rng) / 4 : draw_size());
+  for (int i = 0; i < contracted_axes; ++i) k_sizes.push_back(draw_size());
+  // Roles per axis, then shuffled into a random axis order for each operand.
+  enum Role { kBatch, kContract, kFree };
+  struct Slot { Role role; int index; int64_t size; };
+  auto make_slots = [&](int free_count) {
+    std::vector<Slot> slots;
+    for (int i = 0; i < batch_axes; ++i) slots.push_back({kBatch, i, batch_sizes[i]});
+    for (int i = 0; i < contracted_axes; ++i) slots.push_back({kContract, i, k_sizes[i]});
+    for (int i = 0; i < free_count; ++i) slots.push_back({kFree, i, draw_size()});
+    std::shuffle(slots.begin(), slots.end(), rng);
+    return slots;
+  };
+  const auto x_slots = make_slots(x_free), y_slots = make_slots(y_free);
+  RandomCase rc;
+  rc.dims.lhs_batch.resize(batch_axes);
+  rc.dims.rhs_batch.resize(batch_axes);
+  rc.dims.lhs_contracting.resize(contracted_axes);
+  rc.dims.rhs_contracting.resize(contracted_axes);
+  std::vector<int64_t> x_shape, y_shape;
+  for (size_t a = 0; a < x_slots.size(); ++a) {
+    x_shape.push_back(x_slots[a].size);
+    if (x_slots[a].role == kBatch) rc.dims.lhs_batch[x_slots[a].index] = static_cast<int64_t>(a);
+    if (x_slots[a].role == kContract) rc.dims.lhs_contracting[x_slots[a].index] = static_cast<int64_t>(a);
+  }
+  for (size_t a = 0; a < y_slots.size(); ++a) {
+    y_shape.push_back(y_slots[a].size);
+    if (y_slots[a].role == kBatch) rc.dims.rhs_batch[y_slots[a].index] = static_cast<int64_t>(a);
+    if (y_slots[a].role == kContract) rc.dims.rhs_contracting[y_slots[a].index] = static_cast<int64_t>(a);
+  }
+  std::uniform_int_distribution<size_t> layout(0, std::size(kLayouts) - 1);
+  const Layout x_layout = kLayouts[layout(rng)], y_layout = kLayouts[layout(rng)];
+  rc.x = MakeOperand(dtype, x_shape, x_layout, rng);
+  rc.y = MakeOperand(dtype, y_shape, y_layout, rng);
+  rc.text = std::string(Name(dtype)) + " x" + ::testing::PrintToString(x_shape) + " " + LayoutName(x_layout) +
+            " y" + ::testing::PrintToString(y_shape) + " " + LayoutName(y_layout);
+  return rc;
+}
+
+TEST(Execute, RandomContractionsMatchReferenceBitwise) {
+  const uint64_t seed = testing::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with --gtest_random_seed)");
+  std::mt19937_64 rng(seed);
+  int checked = 0;
+  for (DType dtype : kAllDTypes) {
+    const int cases = (dtype == DType::kFloat32 || dtype == DType::kFloat64) ? 2000 : 600;
+    for (int i = 0; i < cases; ++i) {
+      RandomCase rc = MakeRandomCase(rng, dtype);
+      SCOPED_TRACE(rc.text);
+      const Contraction c = ResolveDotGeneral(rc.x.view(), rc.y.view(), rc.dims);
+      Tensor expected(c.dtype, c.output_shape);
+      ReferenceExecute(c, rc.x.view(), rc.y.view(), expected.mutable_view());
+      for (KernelPath path : {KernelPath::kAuto, KernelPath::kGeneric, KernelPath::kDot, KernelPath::kGemv,
+                              KernelPath::kSmall, KernelPath::kGemm}) {
+        Options options;
+        options.force_kernel = path;
+        options.num_threads = 1 + (i % 3);
+        const Tensor got = Execute(c, rc.x.view(), rc.y.view(), options);
+        ASSERT_EQ(testing::Bytes(got), testing::Bytes(expected)) << "path " << static_cast<int>(path);
+      }
+      ++checked;
+    }
+  }
+  std::printf("%d random contractions x 6 paths matched the reference\n", checked);
+}
+
+// Larger random-real products: every thread count gives the same bits.
+TEST(Execute, ThreadCountDoesNotChangeBits) {
+  std::mt19937_64 rng(testing::TestSeed());
+  std::normal_distribution<float> normal;
+  struct Shape { int64_t b, m, k, n; };
+  for (const Shape s : {Shape{1, 300, 257, 130}, Shape{3, 97, 64, 200}, Shape{5000, 4, 4, 4},
+                        Shape{40000, 1, 64, 1}, Shape{64, 128, 64, 1}, Shape{2, 1, 500, 700}}) {
+    for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+      testing::Operand x = MakeOperand(dtype, {s.b, s.m, s.k}, Layout::kContiguous, rng);
+      testing::Operand y = MakeOperand(dtype, {s.b, s.k, s.n}, Layout::kReversedAxes, rng);
+      // Random reals: sums are inexact, so equal bits mean equal summation order.
+      for (auto* op : {&x, &y}) {
+        for (size_t i = 0; i < op->buffer.size() / SizeOf(dtype); ++i) {
+          if (dtype == DType::kFloat32) reinterpret_cast<float*>(op->buffer.data())[i] = normal(rng);
+          else reinterpret_cast<double*>(op->buffer.data())[i] = normal(rng);
+        }
+      }
+      const Contraction c = keras::Resolve(x.view(), y.view(), AxesArg(2, 1));
+      std::vector<unsigned char> first;
+      for (int threads : {1, 2, 3}) {
+        Options options;
+        options.num_threads = threads;
+        const Tensor got = Execute(c, x.view(), y.view(), options);
+        if (first.empty()) first = testing::Bytes(got);
+        EXPECT_EQ(testing::Bytes(got), first) << threads << " threads, " << s.b << "x" << s.m << "x" << s.k << "x" << s.n;
+      }
+    }
+  }
+}
+
+TEST(Execute, WritesIntoStridedCallerOutput) {
+  std::mt19937_64 rng(testing::TestSeed());
+  testing::Operand x = MakeOperand(DType::kFloat32, {3, 5, 7}, Layout::kContiguous, rng);
+  testing::Operand y = MakeOperand(DType::kFloat32, {3, 7, 6}, Layout::kNegative, rng);
+  const Contraction c = keras::Resolve(x.view(), y.view());
+  const Tensor expected = Execute(c, x.view(), y.view());
+  // out is a transposed, stepped view into a bigger buffer; the gaps stay untouched.
+  std::vector<float> buffer(3 * 5 * 6 * 2, -99.0f);
+  const std::vector<int64_t> shape{3, 5, 6}, strides{2, 3 * 6 * 2, 3 * 2};
+  Execute(c, x.view(), y.view(), MutableTensorView{buffer.data(), DType::kFloat32, shape, strides});
+  for (int64_t b = 0; b < 3; ++b)
+    for (int64_t m = 0; m < 5; ++m)
+      for (int64_t n = 0; n < 6; ++n)
+        EXPECT_EQ(buffer[b * 2 + m * 36 + n * 6], expected.data_as<float>()[(b * 5 + m) * 6 + n]);
+  int untouched = 0;
+  for (float v : buffer) untouched += v == -99.0f;
+  EXPECT_EQ(untouched, 3 * 5 * 6);
+}
+
+TEST(Execute, RejectsBadOutputs) {
+  std::vector<float> x(2 * 3 * 4, 1.0f), y(2 * 4 * 5, 1.0f), out(2 * 3 * 5);
+  const std::vector<int64_t> sx{2, 3, 4}, sy{2, 4, 5}, so{2, 3, 5}, wrong{2, 5, 3};
+  const auto tx = ContiguousStrides(sx), ty = ContiguousStrides(sy), to = ContiguousStrides(so);
+  const TensorView xv{x.data(), DType::kFloat32, sx, tx}, yv{y.data(), DType::kFloat32, sy, ty};
+  const Contraction c = keras::Resolve(xv, yv);
+  EXPECT_THROW(Execute(c, xv, yv, MutableTensorView{out.data(), DType::kFloat32, wrong, to}), Error);
+  EXPECT_THROW(Execute(c, xv, yv, MutableTensorView{out.data(), DType::kFloat64, so, to}), DTypeError);
+  // The output aliases x: refused before anything is written.
+  std::vector<float> before = x;
+  EXPECT_THROW(Execute(c, xv, yv, MutableTensorView{x.data(), DType::kFloat32, so, to}), Error);
+  EXPECT_EQ(x, before);
+  const std::vector<int64_t> zero_strides{15, 0, 1};
+  EXPECT_THROW(Execute(c, xv, yv, MutableTensorView{out.data(), DType::kFloat32, so, zero_strides}), Error);
+}
+
+TEST(Execute, MixedDTypesPromoteLikeNumPy) {
+  std::vector<int32_t> x{1, 2, 3, 4};
+  std::vector<float> y{0.5f, 0.25f, 2.0f, 4.0f};
+  const std::vector<int64_t> shape{2, 2};
+  const auto strides = ContiguousStrides(shape);
+  const Tensor out = keras::batch_dot({x.data(), DType::kInt32, shape, strides}, {y.data(), DType::kFloat32, shape, strides});
+  ASSERT_EQ(out.dtype(), DType::kFloat64);
+  EXPECT_EQ(out.data_as<double>()[0], 1 * 0.5 + 2 * 0.25);
+  EXPECT_EQ(out.data_as<double>()[1], 3 * 2.0 + 4 * 4.0);
+}
+
+TEST(Execute, IntegersWrapLikeNumPy) {
+  std::vector<int32_t> x{2147483647, 2}, y{2, 3};
+  const std::vector<int64_t> shape{1, 2};
+  const auto strides = ContiguousStrides(shape);
+  const Tensor out = keras::batch_dot({x.data(), DType::kInt32, shape, strides}, {y.data(), DType::kInt32, shape, strides});
+  // 2147483647 * 2 + 6 wraps modulo 2^32 to 4.
+  EXPECT_EQ(out.data_as<int32_t>()[0], 4);
+}
+
+TEST(Execute, ZeroLengthContractionGivesZeros) {
+  std::vector<float> x(1), y(1);
+  const std::vector<int64_t> sx{3, 4, 0}, sy{3, 0, 2};
+  const auto tx = ContiguousStrides(sx), ty = ContiguousStrides(sy);
+  // A caller's output full of garbage: every element must be overwritten with 0.
+  std::vector<float> out(3 * 4 * 2, 7.0f);
+  const std::vector<int64_t> so{3, 4, 2};
+  const auto to = ContiguousStrides(so);
+  for (KernelPath path : {KernelPath::kAuto, KernelPath::kGeneric, KernelPath::kGemm, KernelPath::kSmall}) {
+    std::fill(out.begin(), out.end(), 7.0f);
+    Options options;
+    options.force_kernel = path;
+    keras::batch_dot({x.data(), DType::kFloat32, sx, tx}, {y.data(), DType::kFloat32, sy, ty}, {},
+                     MutableTensorView{out.data(), DType::kFloat32, so, to}, options);
+    for (float v : out) EXPECT_EQ(v, 0.0f) << "path " << static_cast<int>(path);
+  }
+}
+
+}  // namespace
+}  // namespace batchdot
