@@ -1,0 +1,122 @@
+// The planner: which axes merge, which loops stay outside the kernel, which
+// family runs, and that forcing a family that cannot run falls back to generic.
+#include "plan/plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "batchdot/batchdot.hpp"
+
+namespace batchdot::plan {
+namespace {
+
+struct Views {
+  std::vector<int64_t> x_shape, y_shape, x_strides, y_strides, out_strides;
+  Contraction c;
+  TensorView x() const { return {reinterpret_cast<const void*>(64), DType::kFloat32, x_shape, x_strides}; }
+  TensorView y() const { return {reinterpret_cast<const void*>(64), DType::kFloat32, y_shape, y_strides}; }
+  MutableTensorView out() const {
+    return {reinterpret_cast<void*>(64), DType::kFloat32, c.output_shape, out_strides};
+  }
+};
+
+Views KerasViews(std::vector<int64_t> x_shape, std::vector<int64_t> y_shape, AxesArg axes = {}) {
+  Views v;
+  v.x_shape = std::move(x_shape);
+  v.y_shape = std::move(y_shape);
+  v.x_strides = ContiguousStrides(v.x_shape);
+  v.y_strides = ContiguousStrides(v.y_shape);
+  v.c = keras::Resolve(v.x(), v.y(), axes);
+  v.out_strides = ContiguousStrides(v.c.output_shape);
+  return v;
+}
+
+TEST(Plan, SeedCaseLoopsOverYsStraddlingAxis) {
+  // y (10,12,5,8) contracts axis 2: its free axes 12 and 8 straddle it and cannot merge.
+  const Views v = KerasViews({10, 12, 4, 5}, {10, 12, 5, 8});
+  const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+  EXPECT_EQ(p.gemm.count, 10);
+  EXPECT_EQ(p.gemm.m, 48);  // x's 12 x 4 free axes merge
+  EXPECT_EQ(p.gemm.n, 8);
+  EXPECT_EQ(p.gemm.k, 5);
+  ASSERT_EQ(p.outer.size(), 1u);
+  EXPECT_EQ(p.outer[0].size, 12);
+  EXPECT_EQ(p.outer[0].y_stride, 40);
+  EXPECT_EQ(p.outer[0].out_stride, 8);
+  EXPECT_EQ(p.path, KernelPath::kGemm);
+  EXPECT_FALSE(p.swapped);
+}
+
+TEST(Plan, FamiliesByShape) {
+  const Views dot = KerasViews({1000, 64}, {1000, 64});
+  EXPECT_EQ(MakePlan(dot.c, dot.x(), dot.y(), dot.out()).path, KernelPath::kDot);
+  const Views matvec = KerasViews({4096, 128, 64}, {4096, 64});
+  EXPECT_EQ(MakePlan(matvec.c, matvec.x(), matvec.y(), matvec.out()).path, KernelPath::kGemv);
+  const Views small = KerasViews({16384, 8, 8}, {16384, 8, 8});
+  EXPECT_EQ(MakePlan(small.c, small.x(), small.y(), small.out()).path, KernelPath::kSmall);
+  const Views big = KerasViews({8, 100, 100}, {8, 100, 100});
+  EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out()).path, KernelPath::kGemm);
+}
+
+TEST(Plan, RowVectorTimesMatrixRunsAsGemvSwapped) {
+  // (B, K) . (B, K, N): m == 1, so the kernel computes C^T = B^T A^T with n == 1.
+  const Views v = KerasViews({7, 64}, {7, 64, 32}, AxesArg(1, 1));
+  const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+  EXPECT_TRUE(p.swapped);
+  EXPECT_EQ(p.gemm.m, 32);
+  EXPECT_EQ(p.gemm.n, 1);
+  EXPECT_EQ(p.gemm.a_m_stride, 1);   // y's N axis
+  EXPECT_EQ(p.gemm.a_k_stride, 32);  // y's K axis
+  EXPECT_EQ(p.gemm.b_k_stride, 1);   // x's K axis
+  EXPECT_EQ(p.gemm.c_m_stride, 1);
+  EXPECT_EQ(p.path, KernelPath::kGemv);
+}
+
+TEST(Plan, TransposedOperandsAreStridesNotCopies) {
+  // x (B, K, M) contracted on axis 1: A's k stride is M, its m stride is 1.
+  const Views v = KerasViews({256, 64, 48}, {256, 40, 64}, AxesArg(1, 2));
+  const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+  EXPECT_EQ(p.gemm.a_m_stride, 1);
+  EXPECT_EQ(p.gemm.a_k_stride, 48);
+  EXPECT_EQ(p.gemm.b_k_stride, 1);
+  EXPECT_EQ(p.gemm.b_n_stride, 64);
+  EXPECT_TRUE(p.outer.empty());
+}
+
+TEST(Plan, UnitAndZeroAxes) {
+  const Views unit = KerasViews({5, 1, 3}, {5, 3, 1});
+  const Plan p = MakePlan(unit.c, unit.x(), unit.y(), unit.out());
+  EXPECT_EQ(p.gemm.m, 1);
+  EXPECT_EQ(p.gemm.n, 1);
+  EXPECT_EQ(p.path, KernelPath::kDot);
+  const Views empty = KerasViews({5, 0, 3}, {5, 3, 2});
+  EXPECT_TRUE(MakePlan(empty.c, empty.x(), empty.y(), empty.out()).empty_output);
+  const Views no_k = KerasViews({5, 2, 0}, {5, 0, 2});
+  const Plan z = MakePlan(no_k.c, no_k.x(), no_k.y(), no_k.out());
+  EXPECT_FALSE(z.empty_output);
+  EXPECT_EQ(z.gemm.k, 0);
+}
+
+TEST(Plan, ForcedFamilyFallsBackWhenItCannotRun) {
+  const Views big = KerasViews({2, 40, 40}, {2, 40, 40});
+  EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kDot).path, KernelPath::kGeneric);
+  EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kSmall).path, KernelPath::kGeneric);
+  EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kReference).path, KernelPath::kReference);
+}
+
+TEST(Plan, UnmergeableContractedAxesUseTheReference) {
+  // Two contracted axes of rhs in the opposite order to lhs: no single k stride.
+  std::vector<int64_t> ls{2, 3, 4}, rs{2, 4, 3};
+  std::vector<int64_t> lt = ContiguousStrides(ls), rt = ContiguousStrides(rs);
+  const TensorView lhs{reinterpret_cast<const void*>(64), DType::kFloat32, ls, lt};
+  const TensorView rhs{reinterpret_cast<const void*>(64), DType::kFloat32, rs, rt};
+  const Contraction c = ResolveDotGeneral(lhs, rhs, {{1, 2}, {2, 1}, {0}, {0}});
+  std::vector<int64_t> ot = ContiguousStrides(c.output_shape);
+  const Plan p = MakePlan(c, lhs, rhs, {reinterpret_cast<void*>(64), DType::kFloat32, c.output_shape, ot});
+  EXPECT_TRUE(p.needs_reference);
+  EXPECT_EQ(p.path, KernelPath::kReference);
+}
+
+}  // namespace
+}  // namespace batchdot::plan
