@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -54,6 +55,21 @@ TEST(ResultMemory, ZeroedAndAligned) {
     if (bytes > 0) p[bytes - 1] = 1;
     FreeResult(p);
   }
+}
+
+TEST(ResultMemory, RecyclesLargeBlocksAndStillZeroes) {
+  const size_t bytes = size_t{16} << 20;
+  auto* first = static_cast<unsigned char*>(AllocateResult(bytes));
+  std::memset(first, 0xAB, bytes);
+  FreeResult(first);
+  // The same-sized block comes back from the cache, zeroed when asked.
+  auto* second = static_cast<unsigned char*>(AllocateResult(bytes));
+  EXPECT_EQ(second, first);
+  for (size_t i = 0; i < bytes; i += 4099) ASSERT_EQ(second[i], 0);
+  FreeResult(second);
+  void* third = AllocateResult(bytes, /*zeroed=*/false);
+  EXPECT_EQ(third, first);
+  FreeResult(third);
 }
 
 TEST(Threads, SetAndGet) {

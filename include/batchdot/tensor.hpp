@@ -46,6 +46,9 @@ class Tensor {
  public:
   Tensor() = default;
   Tensor(DType dtype, std::vector<int64_t> shape);  // zero-initialised storage
+  // Storage with unspecified contents, for results that are about to be fully
+  // overwritten (skips zeroing a recycled buffer).
+  static Tensor Uninitialized(DType dtype, std::vector<int64_t> shape);
 
   DType dtype() const { return dtype_; }
   const std::vector<int64_t>& shape() const { return shape_; }
@@ -62,6 +65,7 @@ class Tensor {
   MutableTensorView mutable_view() { return {data(), dtype_, shape_, strides_}; }
 
  private:
+  Tensor(DType dtype, std::vector<int64_t> shape, bool zeroed);
   struct Free {
     void operator()(void* p) const noexcept;
   };

@@ -1,10 +1,6 @@
 // Strided views and the owning result tensor.
 #include "batchdot/tensor.hpp"
 
-#include <cstdlib>
-#include <cstring>
-#include <new>
-
 #include "runtime/result_memory.hpp"
 
 namespace batchdot {
@@ -31,10 +27,16 @@ std::vector<int64_t> ContiguousStrides(std::span<const int64_t> shape) {
   return strides;
 }
 
-Tensor::Tensor(DType dtype, std::vector<int64_t> shape)
+Tensor::Tensor(DType dtype, std::vector<int64_t> shape) : Tensor(dtype, std::move(shape), true) {}
+
+Tensor::Tensor(DType dtype, std::vector<int64_t> shape, bool zeroed)
     : dtype_(dtype), shape_(std::move(shape)), strides_(ContiguousStrides(shape_)) {
   const size_t bytes = static_cast<size_t>(num_elements()) * SizeOf(dtype_);
-  storage_.reset(runtime::AllocateResult(bytes));
+  storage_.reset(runtime::AllocateResult(bytes, zeroed));
+}
+
+Tensor Tensor::Uninitialized(DType dtype, std::vector<int64_t> shape) {
+  return Tensor(dtype, std::move(shape), false);
 }
 
 int64_t Tensor::num_elements() const { return Product(shape_); }
