@@ -61,7 +61,8 @@ void CheckOutput(const Contraction& c, const TensorView& x, const TensorView& y,
     Fail(ErrorKind::kDType, "out has dtype " + std::string(Name(out.dtype)) + ", the result needs " +
                                 std::string(Name(c.dtype)));
   }
-  for (size_t i = 0; i < out.shape.size(); ++i) {
+  // An empty output has no elements to share memory (NumPy gives it zero strides).
+  for (size_t i = 0; i < out.shape.size() && out.num_elements() > 0; ++i) {
     if (out.shape[i] > 1 && out.strides_elems[i] == 0) {
       Fail(ErrorKind::kShape, "out has stride 0 on axis " + std::to_string(i) + " of size " +
                                   std::to_string(out.shape[i]) + ": its elements would share memory");

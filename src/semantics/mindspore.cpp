@@ -102,10 +102,11 @@ Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& a
                             std::to_string(x2.shape[0]) + ".");
   }
   AxisPair pair = ParseAxes(axes, x_rank, y_rank);
-  const std::string shapes = " (x1.shape = " + ShapeString(x1.shape) + ", x2.shape = " + ShapeString(x2.shape) + ")";
+  // Built only on failure: Resolve runs on every call, including tiny ones.
+  const auto shapes = [&] { return " (x1.shape = " + ShapeString(x1.shape) + ", x2.shape = " + ShapeString(x2.shape) + ")"; };
   if (pair.x >= x_rank || pair.y >= y_rank) {
     FailAxes("axes[0] must be less than len(x1_shape) and axes[1] less than len(x2_shape), but got 'axes': [" +
-             std::to_string(pair.x) + ", " + std::to_string(pair.y) + "]" + shapes + ".");
+             std::to_string(pair.x) + ", " + std::to_string(pair.y) + "]" + shapes() + ".");
   }
   // MindSpore gives a rank-2 x1 a unit axis at 1 and shifts axes[0] past it, so an
   // axes[0] that resolved to 0 contracts that unit axis. That succeeds only when the
@@ -114,25 +115,25 @@ Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& a
   if (pair.x == 0 && x_rank == 2) {
     if (x2.shape[pair.y] != 1) {
       FailAxes("x1's axes[0] resolves to its inserted unit axis, which BatchMatMul cannot contract with x2.shape[" +
-               std::to_string(pair.y) + "] = " + std::to_string(x2.shape[pair.y]) + shapes + ".");
+               std::to_string(pair.y) + "] = " + std::to_string(x2.shape[pair.y]) + shapes() + ".");
     }
     if (x1.shape[1] != 1) {
       Fail(ErrorKind::kShape, "For 'Squeeze', input_x.shape[1] must be equal to 1, but got " +
-                                  std::to_string(x1.shape[1]) + shapes + ".");
+                                  std::to_string(x1.shape[1]) + shapes() + ".");
     }
     pair.x = 1;
   }
   if (pair.x == 0 || pair.y <= 0) {
     Fail(ErrorKind::kAxes, "For 'Transpose', the perm would repeat the batch axis: axes resolve to [" +
-                               std::to_string(pair.x) + ", " + std::to_string(pair.y) + "]" + shapes + ".");
+                               std::to_string(pair.x) + ", " + std::to_string(pair.y) + "]" + shapes() + ".");
   }
   if (x1.shape[0] == 0) {
-    Fail(ErrorKind::kShape, "For 'Transpose', first dim of input_x's shape can not be 0, but got 0" + shapes + ".");
+    Fail(ErrorKind::kShape, "For 'Transpose', first dim of input_x's shape can not be 0, but got 0" + shapes() + ".");
   }
   if (x1.shape[pair.x] != x2.shape[pair.y]) {
     Fail(ErrorKind::kShape, "For BatchMatMul, the contracted dimensions differ: x1.shape[" + std::to_string(pair.x) +
                                 "] = " + std::to_string(x1.shape[pair.x]) + ", x2.shape[" + std::to_string(pair.y) +
-                                "] = " + std::to_string(x2.shape[pair.y]) + shapes + ".");
+                                "] = " + std::to_string(x2.shape[pair.y]) + shapes() + ".");
   }
   return semantics::MakeBatchDotContraction(x1.shape, x2.shape, pair.x, pair.y, DType::kFloat32);
 }

@@ -1,0 +1,52 @@
+"""batchdot: Keras- and MindSpore-exact ``batch_dot`` and a general ``dot_general``
+on NumPy arrays, computed by a multithreaded C++ core.
+
+Example:
+    >>> import numpy as np, batchdot
+    >>> x = np.ones((10, 12, 4, 5), np.float32)
+    >>> y = np.ones((10, 12, 5, 8), np.float32)
+    >>> batchdot.batch_dot(x, y).shape          # Keras rules, axes (3, 2)
+    (10, 12, 4, 12, 8)
+    >>> batchdot.mindspore.batch_dot(np.ones((2, 2), np.float32),
+    ...                              np.ones((2, 3, 2), np.float32), (1, 2))
+    array([[2., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+
+Public names:
+    batch_dot(x, y, axes=None, out=None)         Keras rules (also batchdot.keras.batch_dot)
+    mindspore.batch_dot(x1, x2, axes=None, out=None)   MindSpore rules
+    dot_general(lhs, rhs, dimension_numbers, out=None)  jax.lax.dot_general style
+    set_num_threads(n), get_num_threads(), build_info(), __version__
+    BatchDotError (a ValueError), DTypeError (a TypeError)
+
+The functions are the compiled ones themselves (no Python wrapper in between), so a
+call costs about as much as numpy.matmul's. Their exceptions' classes are named
+like the builtins they extend (``type(e).__name__`` is "ValueError" or
+"TypeError", as in Keras and MindSpore), and ``except batchdot.BatchDotError`` /
+``except batchdot.DTypeError`` catch them.
+"""
+
+from ._batchdot import (  # noqa: F401
+    BatchDotError,
+    DTypeError,
+    __version__,
+    batch_dot,
+    build_info,
+    dot_general,
+    get_num_threads,
+    set_num_threads,
+)
+from . import keras, mindspore  # noqa: E402,F401
+
+__all__ = [
+    "BatchDotError",
+    "DTypeError",
+    "__version__",
+    "batch_dot",
+    "build_info",
+    "dot_general",
+    "get_num_threads",
+    "keras",
+    "mindspore",
+    "set_num_threads",
+]

@@ -1,0 +1,20 @@
+"""mindspore.ops.batch_dot's rules (r2.1, same in 2.0-2.4): float32 only, and
+MindSpore's check order and exception types for every ``axes`` form.
+
+Example:
+    >>> import numpy as np
+    >>> from batchdot import mindspore
+    >>> x1 = np.ones((2, 2), np.float32)
+    >>> x2 = np.ones((2, 3, 2), np.float32)
+    >>> mindspore.batch_dot(x1, x2, (1, 2))
+    array([[2., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+    >>> mindspore.batch_dot(x1.astype(np.float64), x2, (1, 2))
+    Traceback (most recent call last):
+    ...
+    batchdot.TypeError: For 'batch_dot', the 'x1' doesn't support 'Float64' and expect to receive [Float32].
+"""
+
+from ._batchdot import mindspore_batch_dot as batch_dot  # noqa: F401
+
+__all__ = ["batch_dot"]
