@@ -6,6 +6,7 @@
 #include <string>
 
 #include "operand.hpp"
+#include "runtime/result_memory.hpp"
 
 namespace batchdot_py {
 
@@ -240,30 +241,35 @@ void SetFromArray(PyObject* arr, Output& output) {
   output.data = a->data;
   output.ndim = a->nd;
   output.shape = reinterpret_cast<const int64_t*>(a->dimensions);
-  bool empty = false;
-  for (int i = 0; i < a->nd; ++i) {
-    output.strides[i] = a->strides[i] / itemsize;
-    empty = empty || output.shape[i] == 0;
-  }
-  // NumPy gives arrays without elements all-zero strides; nothing is written
-  // through them, but the core rejects stride 0 on an axis longer than 1.
-  if (empty) {
-    int64_t stride = 1;
-    for (int i = a->nd - 1; i >= 0; --i) {
-      output.strides[i] = stride;
-      stride *= std::max<int64_t>(output.shape[i], 1);
-    }
-  }
+  for (int i = 0; i < a->nd; ++i) output.strides[i] = a->strides[i] / itemsize;
 }
+
+// Results of 1 MiB and more live in batchdot's result memory: huge pages, and a
+// recycled block when the previous result of that size has been freed, so a
+// loop of same-shaped calls does not page-fault a fresh array each time.
+constexpr size_t kRecycledResultBytes = size_t{1} << 20;
 
 py::object NewArray(const batchdot::Contraction& c, const Operand& x, const Operand& y) {
   PyObject* descr = ResultDescr(c.dtype, x, y);  // stolen by NewFromDescr
   const auto& api = npy_api::get();
+  size_t bytes = batchdot::SizeOf(c.dtype);
+  for (int64_t d : c.output_shape) bytes *= static_cast<size_t>(d);
+  void* data = nullptr;
+  py::capsule owner;
+  if (bytes >= kRecycledResultBytes) {
+    data = batchdot::runtime::AllocateResult(bytes, /*zeroed=*/false);
+    owner = py::capsule(data, [](void* p) { batchdot::runtime::FreeResult(p); });
+  }
+  const int flags = data ? npy_api::NPY_ARRAY_C_CONTIGUOUS_ | npy_api::NPY_ARRAY_WRITEABLE_ : 0;
   PyObject* arr = api.PyArray_NewFromDescr_(
       api.PyArray_Type_, descr, static_cast<int>(c.output_shape.size()),
-      reinterpret_cast<const Py_intptr_t*>(c.output_shape.data()), nullptr, nullptr, 0, nullptr);
+      reinterpret_cast<const Py_intptr_t*>(c.output_shape.data()), nullptr, data, flags, nullptr);
   if (arr == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::object>(arr);
+  py::object result = py::reinterpret_steal<py::object>(arr);
+  if (data != nullptr && api.PyArray_SetBaseObject_(arr, owner.release().ptr()) < 0) {
+    throw py::error_already_set();
+  }
+  return result;
 }
 
 }  // namespace
