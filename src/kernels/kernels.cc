@@ -1,0 +1,177 @@
+// Builds the kernel table: compiles every family once per SIMD target
+// (AVX3/AVX2/SSE4/SCALAR) and picks one target per process at first use.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/generic_kernels.hpp"
+#include "kernels/kernel_table.hpp"
+
+// SSSE3 adds nothing over SSE4 for these kernels but a fourth compile.
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS HWY_SSSE3
+#endif
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/batched_dot-inl.h"
+#include "kernels/batched_gemv-inl.h"
+#include "kernels/kernel_common-inl.h"
+#include "kernels/packed_gemm-inl.h"
+#include "kernels/small_gemm-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace batchdot::kernels {
+namespace HWY_NAMESPACE {
+
+// One call per process (or per test target): the function pointers of this target.
+void FillKernelTable(KernelTable* t) {
+  t->target_name = hwy::TargetName(HWY_TARGET);
+  t->f32 = {&GenericChainGemm<float>, &BatchedDot<float>, &BatchedGemv<float>,
+            &SmallGemm<float>, &PackedGemm<float>};
+  t->f64 = {&GenericChainGemm<double>, &BatchedDot<double>, &BatchedGemv<double>,
+            &SmallGemm<double>, &PackedGemm<double>};
+  // Integer kernels are portable C++ (wrapping arithmetic is order-independent).
+  t->i32.generic = &GenericStridedGemm<int32_t>;
+  t->i32.dot = t->i32.gemv = &IntBatchedDot<int32_t>;
+  t->i32.small = t->i32.gemm = &IntBatchedGemm<int32_t>;
+  t->i64.generic = &GenericStridedGemm<int64_t>;
+  t->i64.dot = t->i64.gemv = &IntBatchedDot<int64_t>;
+  t->i64.small = t->i64.gemm = &IntBatchedGemm<int64_t>;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace batchdot::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace batchdot::kernels {
+
+HWY_EXPORT(FillKernelTable);
+
+namespace {
+
+using FillFn = void (*)(KernelTable*);
+struct TargetEntry {
+  int64_t bit;
+  FillFn fill;
+};
+
+// Compiled targets, best first, called statically so tests can run each one
+// without mutating Highway's process-wide chosen target.
+std::vector<TargetEntry> CompiledEntries() {
+  std::vector<TargetEntry> v;
+#if HWY_TARGETS & HWY_AVX3
+  v.push_back({HWY_AVX3, &N_AVX3::FillKernelTable});
+#endif
+#if HWY_TARGETS & HWY_AVX2
+  v.push_back({HWY_AVX2, &N_AVX2::FillKernelTable});
+#endif
+#if HWY_TARGETS & HWY_SSE4
+  v.push_back({HWY_SSE4, &N_SSE4::FillKernelTable});
+#endif
+#if HWY_TARGETS & HWY_SCALAR
+  v.push_back({HWY_SCALAR, &N_SCALAR::FillKernelTable});
+#endif
+#if HWY_TARGETS & HWY_EMU128
+  v.push_back({HWY_EMU128, &N_EMU128::FillKernelTable});
+#endif
+  return v;
+}
+
+// CPU target bits, captured before BATCHDOT_TARGET disables any, so tests can
+// still enumerate every target the machine can run.
+int64_t CpuTargets() {
+  static const int64_t bits = hwy::SupportedTargets();
+  return bits;
+}
+
+bool SameName(std::string_view x, std::string_view y) {
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const char cx = (x[i] >= 'a' && x[i] <= 'z') ? char(x[i] - 32) : x[i];
+    const char cy = (y[i] >= 'a' && y[i] <= 'z') ? char(y[i] - 32) : y[i];
+    if (cx != cy) return false;
+  }
+  return true;
+}
+
+KernelTable MakeProcessTable() {
+  const char* want = std::getenv("BATCHDOT_TARGET");
+  (void)CpuTargets();
+  if (want != nullptr && *want != '\0') {
+    // Disable every compiled target better than the requested one (entries are
+    // ordered best first), so this and any other Highway dispatch in the
+    // process start at it. Unknown names are ignored rather than aborting.
+    int64_t better = 0;
+    bool found = false;
+    for (const TargetEntry& e : CompiledEntries()) {
+      if (SameName(hwy::TargetName(e.bit), want)) {
+        found = true;
+        break;
+      }
+      better |= e.bit;
+    }
+    if (found) {
+      hwy::DisableTargets(better);
+    } else {
+      std::fprintf(stderr, "batchdot: ignoring unknown BATCHDOT_TARGET=%s (compiled: %s)\n", want,
+                   CompiledTargets().c_str());
+    }
+  }
+  KernelTable t;
+  HWY_DYNAMIC_DISPATCH(FillKernelTable)(&t);
+  const char* debug = std::getenv("BATCHDOT_DEBUG");
+  if (debug != nullptr && *debug != '\0' && *debug != '0') {
+    std::fprintf(stderr, "batchdot: kernel target %s (compiled: %s)\n", t.target_name.c_str(),
+                 CompiledTargets().c_str());
+  }
+  return t;
+}
+
+}  // namespace
+
+const KernelTable& Kernels() {
+  static const KernelTable table = MakeProcessTable();
+  return table;
+}
+
+std::string CompiledTargets() {
+  std::string s;
+  for (const TargetEntry& e : CompiledEntries()) {
+    if (!s.empty()) s += ' ';
+    s += hwy::TargetName(e.bit);
+  }
+  return s;
+}
+
+std::vector<std::string> RunnableTargets() {
+  std::vector<std::string> v;
+  const int64_t supported = CpuTargets();
+  for (const TargetEntry& e : CompiledEntries()) {
+    if ((supported & e.bit) != 0 || e.bit == HWY_SCALAR || e.bit == HWY_EMU128) {
+      v.push_back(hwy::TargetName(e.bit));
+    }
+  }
+  return v;
+}
+
+bool KernelTableFor(std::string_view target_name, KernelTable& out) {
+  for (const std::string& name : RunnableTargets()) {
+    if (!SameName(name, target_name)) continue;
+    for (const TargetEntry& e : CompiledEntries()) {
+      if (name == hwy::TargetName(e.bit)) {
+        e.fill(&out);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace batchdot::kernels
+#endif  // HWY_ONCE

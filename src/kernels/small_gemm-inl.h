@@ -1,0 +1,230 @@
+// SmallGemm: m, n, k <= 16 (kSmallMax), batch loop inside, no packing: each C
+// row is 1-4 vectors over n held in registers. Bound: FMA/load issue per item.
+//
+// Order: canonical (one fma chain over increasing k per element), the same as
+// `generic`, gemm with K <= KC and gemv-axpy. Row grouping and vector width are
+// chosen from (n range width, strides, target) and never change an element's
+// chain, so any split of items/rows/columns gives the same bits.
+
+#if defined(BATCHDOT_KERNELS_SMALL_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef BATCHDOT_KERNELS_SMALL_GEMM_INL_H_
+#undef BATCHDOT_KERNELS_SMALL_GEMM_INL_H_
+#else
+#define BATCHDOT_KERNELS_SMALL_GEMM_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "kernels/kernel_common-inl.h"
+#include "kernels/kernel_table.hpp"
+#include "kernels/strided_gemm.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace batchdot::kernels {
+namespace HWY_NAMESPACE {
+
+// Accumulator registers one row group may use (leaves room for B rows and the
+// broadcast A value in 32 / 16 vector registers).
+#if HWY_TARGET <= HWY_AVX3
+inline constexpr size_t kSmallAccRegs = 16;
+#else
+inline constexpr size_t kSmallAccRegs = 8;
+#endif
+
+// Where one item's operands live, columns already offset to the n range start.
+template <typename T>
+struct SmallItem {
+  const T* a;  // row m_begin
+  int64_t a_m, a_k;
+  const T* b;  // unit stride over n; row k at b + k * ldb
+  int64_t ldb;
+  T* c;  // row m_begin
+  int64_t c_m, c_n;
+};
+
+// R rows x W columns (W = (NV - 1) * Lanes + last) of C for one item. kFull:
+// the last vector is whole (no masking anywhere in the loop).
+template <size_t R, size_t NV, bool kFull, class D, typename T = hn::TFromD<D>>
+HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  V acc[R][NV];
+  for (size_t r = 0; r < R; ++r) {
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = hn::Zero(d);
+  }
+  const T* bp = it.b;
+  const T* ap = it.a;
+  for (int64_t p = 0; p < k; ++p, bp += it.ldb, ap += it.a_k) {
+    V bv[NV];
+    for (size_t v = 0; v + 1 < NV; ++v) bv[v] = hn::LoadU(d, bp + v * N);
+    bv[NV - 1] = kFull ? hn::LoadU(d, bp + (NV - 1) * N) : tail.Load(bp + (NV - 1) * N);
+    for (size_t r = 0; r < R; ++r) {
+      const V av = hn::Set(d, ap[static_cast<int64_t>(r) * it.a_m]);
+      for (size_t v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
+    }
+  }
+  if (it.c_n == 1) {
+    for (size_t r = 0; r < R; ++r) {
+      T* cr = it.c + static_cast<int64_t>(r) * it.c_m;
+      for (size_t v = 0; v + 1 < NV; ++v) hn::StoreU(acc[r][v], d, cr + v * N);
+      if (kFull) {
+        hn::StoreU(acc[r][NV - 1], d, cr + (NV - 1) * N);
+      } else {
+        tail.Store(acc[r][NV - 1], cr + (NV - 1) * N);
+      }
+    }
+    return;
+  }
+  HWY_ALIGN T tmp[R * NV * hn::MaxLanes(d)];
+  for (size_t r = 0; r < R; ++r) {
+    for (size_t v = 0; v < NV; ++v) hn::Store(acc[r][v], d, tmp + (r * NV + v) * N);
+  }
+  const size_t w = (NV - 1) * N + tail.n;
+  for (size_t r = 0; r < R; ++r) {
+    T* cr = it.c + static_cast<int64_t>(r) * it.c_m;
+    for (size_t j = 0; j < w; ++j) cr[static_cast<int64_t>(j) * it.c_n] = tmp[r * NV * N + j];
+  }
+}
+
+// Whole batch range for one (vector width, vectors per row) choice; the caller
+// dispatches once per call.
+template <class D, size_t NV, bool kFull>
+void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a,
+                const hn::TFromD<D>* b, hn::TFromD<D>* c) noexcept {
+  using T = hn::TFromD<D>;
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
+  const PartialLanes<D> tail(d, w - (NV - 1) * N);
+  const int64_t rows = r.m_end - r.m_begin;
+  if (g.b_n_stride == 1) {
+    // Row groups outside, items inside (in chunks that keep B cache-resident),
+    // so the per-item loop is only pointer bumps, the k loop and the stores.
+    constexpr int64_t kChunk = 64;
+    for (int64_t i0 = r.item_begin; i0 < r.item_end; i0 += kChunk) {
+      const int64_t i1 = std::min(i0 + kChunk, r.item_end);
+      int64_t m = 0;
+      auto run = [&](auto group) {
+        constexpr size_t R = decltype(group)::value;
+        if constexpr (R * NV <= kSmallAccRegs) {
+          for (; rows - m >= static_cast<int64_t>(R); m += R) {
+            SmallItem<T> it;
+            it.a = a + i0 * g.a_item_stride + (r.m_begin + m) * g.a_m_stride;
+            it.a_m = g.a_m_stride;
+            it.a_k = g.a_k_stride;
+            it.b = b + i0 * g.b_item_stride + r.n_begin;
+            it.ldb = g.b_k_stride;
+            it.c = c + i0 * g.c_item_stride + (r.m_begin + m) * g.c_m_stride +
+                   r.n_begin * g.c_n_stride;
+            it.c_m = g.c_m_stride;
+            it.c_n = g.c_n_stride;
+            for (int64_t i = i0; i < i1; ++i) {
+              SmallRows<R, NV, kFull>(d, it, g.k, tail);
+              it.a += g.a_item_stride;
+              it.b += g.b_item_stride;
+              it.c += g.c_item_stride;
+            }
+          }
+        }
+      };
+      run(std::integral_constant<size_t, 16>());
+      run(std::integral_constant<size_t, 8>());
+      run(std::integral_constant<size_t, 4>());
+      run(std::integral_constant<size_t, 2>());
+      run(std::integral_constant<size_t, 1>());
+    }
+    return;
+  }
+  // Strided B columns are packed per item into a unit-stride tile.
+  HWY_ALIGN T btile[kSmallMax * kSmallMax];
+  for (int64_t i = r.item_begin; i < r.item_end; ++i) {
+    SmallItem<T> it;
+    it.a = a + i * g.a_item_stride + r.m_begin * g.a_m_stride;
+    it.a_m = g.a_m_stride;
+    it.a_k = g.a_k_stride;
+    const T* bi = b + i * g.b_item_stride + r.n_begin * g.b_n_stride;
+    for (int64_t p = 0; p < g.k; ++p) {
+      for (size_t j = 0; j < w; ++j) {
+        btile[p * kSmallMax + j] = bi[p * g.b_k_stride + static_cast<int64_t>(j) * g.b_n_stride];
+      }
+    }
+    it.b = btile;
+    it.ldb = kSmallMax;
+    it.c = c + i * g.c_item_stride + r.m_begin * g.c_m_stride + r.n_begin * g.c_n_stride;
+    it.c_m = g.c_m_stride;
+    it.c_n = g.c_n_stride;
+    int64_t left = rows;
+    // Largest row groups first; each element's chain is the same in any group.
+    auto run = [&](auto group) {
+      constexpr size_t R = decltype(group)::value;
+      if constexpr (R * NV <= kSmallAccRegs) {
+        for (; left >= static_cast<int64_t>(R); left -= R) {
+          SmallRows<R, NV, kFull>(d, it, g.k, tail);
+          it.a += static_cast<int64_t>(R) * it.a_m;
+          it.c += static_cast<int64_t>(R) * it.c_m;
+        }
+      }
+    };
+    run(std::integral_constant<size_t, 16>());
+    run(std::integral_constant<size_t, 8>());
+    run(std::integral_constant<size_t, 4>());
+    run(std::integral_constant<size_t, 2>());
+    run(std::integral_constant<size_t, 1>());
+  }
+}
+
+template <typename T>
+using SmallBatchFn = void (*)(const StridedGemm&, const GemmRange&, const T*, const T*, T*);
+
+// Picks the narrowest vector that holds the row (up to the native width) and
+// the number of such vectors per row.
+template <typename T, size_t kCap>
+SmallBatchFn<T> PickSmall(size_t w) {
+  using D = hn::CappedTag<T, kCap>;
+  const D d;
+  const size_t nv = (w + hn::Lanes(d) - 1) / hn::Lanes(d);
+  const bool full = w == nv * hn::Lanes(d);
+  switch (nv) {
+    case 1: return full ? &SmallBatch<D, 1, true> : &SmallBatch<D, 1, false>;
+    case 2: return full ? &SmallBatch<D, 2, true> : &SmallBatch<D, 2, false>;
+    case 3: return full ? &SmallBatch<D, 3, true> : &SmallBatch<D, 3, false>;
+    case 4: return full ? &SmallBatch<D, 4, true> : &SmallBatch<D, 4, false>;
+    default: return nullptr;
+  }
+}
+
+template <typename T>
+void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* b0, T* c,
+               Workspace& ws) noexcept {
+  const T* a = a0;
+  const T* b = b0;
+  GemmRange r = r0;
+  if (EmptyRange(r)) return;
+  StridedGemm t = g;
+  // Vectors run along n; when C (or else B) is unit-stride along m instead,
+  // solve the transposed problem, which has the same per-element order.
+  const bool c_prefers_m = t.c_n_stride != 1 && t.c_m_stride == 1;
+  const bool b_prefers_m = t.c_n_stride != 1 && t.b_n_stride != 1 && t.a_m_stride == 1;
+  if (c_prefers_m || b_prefers_m) Transpose(t, r, a, b);
+  const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
+  if (t.m > kSmallMax || t.n > kSmallMax || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
+    return GenericChainGemm<T>(g, r0, a0, b0, c, ws);
+  }
+  SmallBatchFn<T> fn = nullptr;
+  if (w <= 1) fn = PickSmall<T, 1>(w);
+  else if (w <= 2) fn = PickSmall<T, 2>(w);
+  else if (w <= 4) fn = PickSmall<T, 4>(w);
+  else if (w <= 8) fn = PickSmall<T, 8>(w);
+  else fn = PickSmall<T, 16>(w);
+  if (fn == nullptr) return GenericChainGemm<T>(g, r0, a0, b0, c, ws);
+  fn(t, r, a, b, c);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace batchdot::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // BATCHDOT_KERNELS_SMALL_GEMM_INL_H_ toggle
