@@ -187,6 +187,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer, shorter samples")
     parser.add_argument("--filter", default="", help="only shapes whose name contains this")
     parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--json", help="also write the measurements to this file (for bench/plot.py)")
     args = parser.parse_args()
     samples, min_seconds = (3, 0.02) if args.quick else (7, 0.1)
     header = (f"NumPy {np.__version__} on {blas_name()}; PyTorch {torch.__version__ if torch else 'not installed'}; "
@@ -197,6 +198,7 @@ def main():
              "|---|---|---|---|---|---|---|---|---|---|"]
     print(header, file=sys.stderr)
     cases = [c for c in SWEEP if args.filter in c[0]]
+    records = []
     for threads in args.threads:
         set_threads(threads)
         for i, (name, dtype, xs, ys, axes) in enumerate(cases):
@@ -207,11 +209,19 @@ def main():
                    if prealloc else "- | - | -")
             lines.append(f"| {name} | {threads} | {ours * 1e6:.2f} | {fresh_name} | {fresh_s * 1e6:.2f} | "
                          f"{ours / fresh_s:.2f} | {ours_out * 1e6:.2f} | {pre} |")
+            records.append({"name": name, "threads": threads, "batchdot_us": ours * 1e6,
+                            "batchdot_out_us": ours_out * 1e6, "peer": fresh_name, "peer_us": fresh_s * 1e6,
+                            "out_peer": prealloc[0] if prealloc else None,
+                            "out_peer_us": prealloc[1] * 1e6 if prealloc else None})
     text = "\n".join(lines)
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text + "\n")
+    if args.json:
+        import json
+        with open(args.json, "w") as f:
+            json.dump({"header": header, "results": records}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+// Kernel timing without peers: batchdot alone on the perf_anchors.md sweep plus
+// the Keras seed case, one line per case with the median of several samples.
+// Build by hand against a Release build of the library, e.g.
+//   g++ -O2 -std=c++20 -Iinclude bench/kernels_bench.cpp build-perf/lib/libbatchdot.a -lpthread
+// Run:  ./a.out [filter-substring] [threads]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "batchdot/batchdot.hpp"
+
+namespace {
+
+struct Case {
+  const char* name;
+  int64_t batch, m, n, k;
+  bool trans_a, trans_b;
+  bool f64;
+};
+
+constexpr Case kCases[] = {
+    {"vecdot_1e6x64", 1000000, 1, 1, 64, false, false, false},
+    {"matvec_4096x128x64", 4096, 128, 1, 64, false, false, false},
+    {"bmm_16384x4", 16384, 4, 4, 4, false, false, false},
+    {"bmm_16384x8", 16384, 8, 8, 8, false, false, false},
+    {"bmm_16384x16", 16384, 16, 16, 16, false, false, false},
+    {"bmm_16384x32", 16384, 32, 32, 32, false, false, false},
+    {"attention_64x512x64x512", 64, 512, 512, 64, false, false, false},
+    {"large_8x1024", 8, 1024, 1024, 1024, false, false, false},
+    {"transposed_256x64", 256, 64, 64, 64, true, true, false},
+    {"f64_bmm_16384x4", 16384, 4, 4, 4, false, false, true},
+    {"f64_bmm_16384x8", 16384, 8, 8, 8, false, false, true},
+    {"f64_bmm_16384x16", 16384, 16, 16, 16, false, false, true},
+    {"f64_bmm_16384x32", 16384, 32, 32, 32, false, false, true},
+    {"f64_attention_64x512x64x512", 64, 512, 512, 64, false, false, true},
+    {"f64_large_8x1024", 8, 1024, 1024, 1024, false, false, true},
+    {"f64_matvec_4096x128x64", 4096, 128, 1, 64, false, false, true},
+};
+
+// Median seconds per call: samples of >= `min_s` of back-to-back calls each.
+template <typename F>
+double MedianSeconds(F&& call, int samples = 9, double min_s = 0.05) {
+  using Clock = std::chrono::steady_clock;
+  call();
+  std::vector<double> per;
+  for (int s = 0; s < samples; ++s) {
+    int64_t reps = 0;
+    const auto t0 = Clock::now();
+    double el = 0;
+    do {
+      call();
+      ++reps;
+      el = std::chrono::duration<double>(Clock::now() - t0).count();
+    } while (el < min_s);
+    per.push_back(el / static_cast<double>(reps));
+  }
+  std::sort(per.begin(), per.end());
+  return per[per.size() / 2];
+}
+
+template <typename T>
+void RunCase(const Case& g, int threads) {
+  const batchdot::DType dt = g.f64 ? batchdot::DType::kFloat64 : batchdot::DType::kFloat32;
+  std::vector<T> a(g.batch * g.m * g.k), b(g.batch * g.k * g.n), c(g.batch * g.m * g.n);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<T> dist(-1, 1);
+  for (T& v : a) v = dist(rng);
+  for (T& v : b) v = dist(rng);
+  const std::vector<int64_t> xs = g.trans_a ? std::vector<int64_t>{g.batch, g.k, g.m}
+                                            : std::vector<int64_t>{g.batch, g.m, g.k};
+  const std::vector<int64_t> ys = g.trans_b ? std::vector<int64_t>{g.batch, g.n, g.k}
+                                            : std::vector<int64_t>{g.batch, g.k, g.n};
+  const std::vector<int64_t> os{g.batch, g.m, g.n};
+  const batchdot::DotDimensionNumbers dims{{g.trans_a ? 1 : 2}, {g.trans_b ? 2 : 1}, {0}, {0}};
+  const batchdot::TensorView x{a.data(), dt, xs, batchdot::ContiguousStrides(xs)};
+  const batchdot::TensorView y{b.data(), dt, ys, batchdot::ContiguousStrides(ys)};
+  const batchdot::MutableTensorView out{c.data(), dt, os, batchdot::ContiguousStrides(os)};
+  batchdot::Options opt;
+  opt.num_threads = threads;
+  const double s = MedianSeconds([&] { batchdot::dot_general(x, y, dims, out, opt); });
+  const double flops = 2.0 * g.batch * g.m * g.n * g.k;
+  const double bytes = sizeof(T) * double(a.size() + b.size() + c.size());
+  std::printf("%-30s %12.2f us  %8.2f ns/item  %7.1f GFLOP/s  %6.1f GB/s\n", g.name, s * 1e6,
+              s * 1e9 / g.batch, flops / s * 1e-9, bytes / s * 1e-9);
+}
+
+// Keras batch_dot((10,12,4,5), (10,12,5,8)), default axes -> (10,12,4,12,8).
+void RunSeed(int threads) {
+  std::vector<float> a(10 * 12 * 4 * 5), b(10 * 12 * 5 * 8), c(10 * 12 * 4 * 12 * 8);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (float& v : a) v = dist(rng);
+  for (float& v : b) v = dist(rng);
+  const std::vector<int64_t> xs{10, 12, 4, 5}, ys{10, 12, 5, 8}, os{10, 12, 4, 12, 8};
+  const batchdot::TensorView x{a.data(), batchdot::DType::kFloat32, xs, batchdot::ContiguousStrides(xs)};
+  const batchdot::TensorView y{b.data(), batchdot::DType::kFloat32, ys, batchdot::ContiguousStrides(ys)};
+  const batchdot::MutableTensorView out{c.data(), batchdot::DType::kFloat32, os,
+                                        batchdot::ContiguousStrides(os)};
+  batchdot::Options opt;
+  opt.num_threads = threads;
+  const double s = MedianSeconds([&] { batchdot::keras::batch_dot(x, y, {}, out, opt); });
+  std::printf("%-30s %12.2f us\n", "seed_keras_10x12x4x5_10x12x5x8", s * 1e6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* filter = argc > 1 ? argv[1] : "";
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  if (std::strstr("seed_keras", filter) != nullptr || std::strstr(filter, "seed") != nullptr) {
+    RunSeed(threads);
+  }
+  for (const Case& g : kCases) {
+    if (*filter != '\0' && std::strstr(g.name, filter) == nullptr) continue;
+    if (g.f64) {
+      RunCase<double>(g, threads);
+    } else {
+      RunCase<float>(g, threads);
+    }
+  }
+  return 0;
+}
