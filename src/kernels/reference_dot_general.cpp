@@ -90,18 +90,10 @@ void ReferenceKernel(const Contraction& c, const TensorView& x, const TensorView
 void ReferenceExecute(const Contraction& c, const TensorView& x, const TensorView& y,
                       const MutableTensorView& out) {
   runtime::CheckOutput(c, x, y, out);
-  // Mixed dtypes: convert to the contraction's dtype first (the only input copy).
-  Tensor x_converted, y_converted;
-  TensorView xv = x, yv = y;
-  if (x.dtype != c.dtype) {
-    x_converted = ConvertTo(x, c.dtype);
-    xv = x_converted.view();
-  }
-  if (y.dtype != c.dtype) {
-    y_converted = ConvertTo(y, c.dtype);
-    yv = y_converted.view();
-  }
-  VisitDType(c.dtype, [&](auto tag) { ReferenceKernel<typename decltype(tag)::Traits>(c, xv, yv, out); });
+  const SameDTypeOperands operands(c.dtype, x, y);
+  VisitDType(c.dtype, [&](auto tag) {
+    ReferenceKernel<typename decltype(tag)::Traits>(c, operands.x, operands.y, out);
+  });
 }
 
 }  // namespace batchdot

@@ -113,16 +113,9 @@ void RunPlan(const plan::Plan& plan, const T* x, const T* y, T* out, int threads
 void Execute(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
              const Options& options) {
   runtime::CheckOutput(c, x, y, out);
-  Tensor x_converted, y_converted;
-  TensorView xv = x, yv = y;
-  if (x.dtype != c.dtype) {
-    x_converted = ConvertTo(x, c.dtype);
-    xv = x_converted.view();
-  }
-  if (y.dtype != c.dtype) {
-    y_converted = ConvertTo(y, c.dtype);
-    yv = y_converted.view();
-  }
+  const SameDTypeOperands operands(c.dtype, x, y);
+  const TensorView& xv = operands.x;
+  const TensorView& yv = operands.y;
   const plan::Plan plan = plan::MakePlan(c, xv, yv, out, options.force_kernel);
   if (plan.empty_output) return;
   const int threads = options.num_threads > 0 ? options.num_threads : GetNumThreads();
