@@ -67,7 +67,7 @@ void TimeExampleOne(const ExampleOne& example, const Options& options) {
   const CallTiming reference =
       TimeCalls([&] { ReferenceExecute(contraction, x, y, out.mutable_view()); });
   const int threads = options.num_threads > 0 ? options.num_threads : GetNumThreads();
-  std::printf("Timing of example 1 (median per call, %d threads):\n", threads);
+  std::printf("Timing of example 1 (median per call, %d thread%s):\n", threads, threads == 1 ? "" : "s");
   std::printf("  fast path          %9.2f us  (%d calls)\n", fast.median_us, fast.samples);
   std::printf("  ReferenceExecute   %9.2f us  (%d calls)\n", reference.median_us,
               reference.samples);

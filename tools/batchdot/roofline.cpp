@@ -23,8 +23,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <typename T>
 double FmaChains(int64_t iterations, double* sink) {
   const hn::ScalableTag<T> d;
-  auto a0 = hn::Set(d, T(1)), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-  auto a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+  // Distinct start values: identical chains could be merged by the compiler.
+  auto a0 = hn::Set(d, T(1.00)), a1 = hn::Set(d, T(1.01)), a2 = hn::Set(d, T(1.02)), a3 = hn::Set(d, T(1.03));
+  auto a4 = hn::Set(d, T(1.04)), a5 = hn::Set(d, T(1.05)), a6 = hn::Set(d, T(1.06)), a7 = hn::Set(d, T(1.07));
+  auto a8 = hn::Set(d, T(1.08)), a9 = hn::Set(d, T(1.09)), a10 = hn::Set(d, T(1.10)), a11 = hn::Set(d, T(1.11));
+  auto a12 = hn::Set(d, T(1.12)), a13 = hn::Set(d, T(1.13)), a14 = hn::Set(d, T(1.14)), a15 = hn::Set(d, T(1.15));
   const auto m = hn::Set(d, T(0.9999999)), c = hn::Set(d, T(1e-7));
   for (int64_t i = 0; i < iterations; ++i) {
     a0 = hn::MulAdd(a0, m, c); a1 = hn::MulAdd(a1, m, c); a2 = hn::MulAdd(a2, m, c); a3 = hn::MulAdd(a3, m, c);
