@@ -98,6 +98,39 @@ TEST(Execute, RandomContractionsMatchReferenceBitwise) {
   std::printf("%d random contractions x 6 paths matched the reference\n", checked);
 }
 
+// Shapes just below, at and just above each family's thresholds (small: 16;
+// GEMM register tiles and cache blocks: 32, 64, 256) on transposed and negative
+// layouts, 1-3 threads, bitwise against the reference.
+TEST(Execute, ShapesAroundPathThresholds) {
+  const uint64_t seed = testing::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const int64_t sizes[] = {1, 15, 16, 17, 31, 33, 64, 65};
+  std::uniform_int_distribution<size_t> pick(0, std::size(sizes) - 1);
+  int checked = 0;
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    for (int i = 0; i < 60; ++i) {
+      const int64_t batch = 1 + static_cast<int64_t>(rng() % 5), m = sizes[pick(rng)], n = sizes[pick(rng)];
+      const int64_t k = i % 10 == 0 ? 255 + static_cast<int64_t>(rng() % 3) : sizes[pick(rng)];
+      const Layout x_layout = kLayouts[rng() % std::size(kLayouts)], y_layout = kLayouts[rng() % std::size(kLayouts)];
+      testing::Operand x = MakeOperand(dtype, {batch, m, k}, x_layout, rng);
+      testing::Operand y = MakeOperand(dtype, {batch, k, n}, y_layout, rng);
+      SCOPED_TRACE(::testing::PrintToString(std::vector<int64_t>{batch, m, k, n}) + " " + LayoutName(x_layout) +
+                   " " + LayoutName(y_layout));
+      const Contraction c = keras::Resolve(x.view(), y.view(), AxesArg(2, 1));
+      Tensor expected(c.dtype, c.output_shape);
+      ReferenceExecute(c, x.view(), y.view(), expected.mutable_view());
+      for (int threads : {1, 2, 3}) {
+        Options options;
+        options.num_threads = threads;
+        ASSERT_EQ(testing::Bytes(Execute(c, x.view(), y.view(), options)), testing::Bytes(expected)) << threads;
+      }
+      ++checked;
+    }
+  }
+  std::printf("%d threshold shapes x 3 thread counts matched the reference\n", checked);
+}
+
 // Larger random-real products: every thread count gives the same bits.
 TEST(Execute, ThreadCountDoesNotChangeBits) {
   std::mt19937_64 rng(testing::TestSeed());
