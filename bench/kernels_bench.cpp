@@ -1,7 +1,7 @@
 // Kernel timing without peers: batchdot alone on the perf_anchors.md sweep plus
 // the Keras seed case, one line per case with the median of several samples.
 // Build by hand against a Release build of the library, e.g.
-//   g++ -O2 -std=c++20 -Iinclude bench/kernels_bench.cpp build-perf/lib/libbatchdot.a -lpthread
+//   g++ -O2 -std=c++20 -Iinclude bench/kernels_bench.cpp build-perf/libbatchdot.a -lhwy -lpthread
 // Run:  ./a.out [filter-substring] [threads]
 #include <algorithm>
 #include <chrono>
@@ -76,9 +76,12 @@ void RunCase(const Case& g, int threads) {
                                             : std::vector<int64_t>{g.batch, g.k, g.n};
   const std::vector<int64_t> os{g.batch, g.m, g.n};
   const batchdot::DotDimensionNumbers dims{{g.trans_a ? 1 : 2}, {g.trans_b ? 2 : 1}, {0}, {0}};
-  const batchdot::TensorView x{a.data(), dt, xs, batchdot::ContiguousStrides(xs)};
-  const batchdot::TensorView y{b.data(), dt, ys, batchdot::ContiguousStrides(ys)};
-  const batchdot::MutableTensorView out{c.data(), dt, os, batchdot::ContiguousStrides(os)};
+  // Views hold spans: the strides must outlive them.
+  const auto xst = batchdot::ContiguousStrides(xs), yst = batchdot::ContiguousStrides(ys),
+             ost = batchdot::ContiguousStrides(os);
+  const batchdot::TensorView x{a.data(), dt, xs, xst};
+  const batchdot::TensorView y{b.data(), dt, ys, yst};
+  const batchdot::MutableTensorView out{c.data(), dt, os, ost};
   batchdot::Options opt;
   opt.num_threads = threads;
   const double s = MedianSeconds([&] { batchdot::dot_general(x, y, dims, out, opt); });
@@ -96,10 +99,11 @@ void RunSeed(int threads) {
   for (float& v : a) v = dist(rng);
   for (float& v : b) v = dist(rng);
   const std::vector<int64_t> xs{10, 12, 4, 5}, ys{10, 12, 5, 8}, os{10, 12, 4, 12, 8};
-  const batchdot::TensorView x{a.data(), batchdot::DType::kFloat32, xs, batchdot::ContiguousStrides(xs)};
-  const batchdot::TensorView y{b.data(), batchdot::DType::kFloat32, ys, batchdot::ContiguousStrides(ys)};
-  const batchdot::MutableTensorView out{c.data(), batchdot::DType::kFloat32, os,
-                                        batchdot::ContiguousStrides(os)};
+  const auto xst = batchdot::ContiguousStrides(xs), yst = batchdot::ContiguousStrides(ys),
+             ost = batchdot::ContiguousStrides(os);
+  const batchdot::TensorView x{a.data(), batchdot::DType::kFloat32, xs, xst};
+  const batchdot::TensorView y{b.data(), batchdot::DType::kFloat32, ys, yst};
+  const batchdot::MutableTensorView out{c.data(), batchdot::DType::kFloat32, os, ost};
   batchdot::Options opt;
   opt.num_threads = threads;
   const double s = MedianSeconds([&] { batchdot::keras::batch_dot(x, y, {}, out, opt); });

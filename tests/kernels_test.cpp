@@ -68,7 +68,7 @@ bool Applies(Family f, int64_t m, int64_t n, int64_t k) {
     case Family::kGemm: return true;
     case Family::kDot: return m == 1 && n == 1;
     case Family::kGemv: return n == 1;
-    case Family::kSmall: return m <= kSmallMax && n <= kSmallMax && k <= kSmallMax;
+    case Family::kSmall: return n <= kSmallMax && k <= kSmallMax;
   }
   return false;
 }
@@ -224,6 +224,19 @@ std::vector<Case> SweepShapes(Family f) {
       add(0, 4, 4, 4);
       add(1, 16, 16, 16);
       add(40, 4, 4, 4);
+      // Segment kernels (C rows of 2, 4 or 8 lanes, several rows per vector):
+      // row counts around the vector groups, k tails around the segment width.
+      for (int64_t n : {2, 4, 8}) {
+        for (int64_t m : {1, 2, 3, 4, 5, 7, 8, 9, 17, 33, 48}) {
+          for (int64_t k : {0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 32}) add(2, m, n, k);
+        }
+      }
+      // Up to kSmallMax = 32 in n and k, and any m.
+      for (int64_t n : {17, 24, 31, 32}) {
+        for (int64_t k : {1, 17, 32}) add(2, 33, n, k);
+      }
+      add(1, 200, 32, 32);
+      add(3, 48, 8, 5);  // the Keras seed's product
       break;
     case Family::kGeneric:
     case Family::kGemm:
@@ -278,12 +291,14 @@ void RealSuite(const KernelTable& table, const std::string& target) {
     std::mt19937_64 rng(seed);
     for (int t = 0; t < 40; ++t) {
       const int64_t lim = (f == Family::kSmall) ? kSmallMax : 70;
+      // (the small family takes any m; 1..70 covers its row groups)
       Case cs{static_cast<int64_t>(rng() % 5), 1 + static_cast<int64_t>(rng() % lim),
               1 + static_cast<int64_t>(rng() % lim), static_cast<int64_t>(rng() % (lim + 1)),
               testing::kAllLayouts[rng() % 8], testing::kAllLayouts[rng() % 8],
               testing::kOutLayouts[rng() % 6]};
       if (f == Family::kDot) cs.m = cs.n = 1, cs.k = static_cast<int64_t>(rng() % 300);
       if (f == Family::kGemv) cs.n = 1;
+      if (f == Family::kSmall && t % 4 == 0) cs.m = 1 + static_cast<int64_t>(rng() % 70);
       if (f == Family::kGemm && t % 8 == 0) cs.k = 200 + static_cast<int64_t>(rng() % 700);
       CheckCase<T>(kernel, what.c_str(), cs, /*exact=*/false, ++seed, Full(cs));
       if (::testing::Test::HasFailure()) return;
@@ -305,6 +320,9 @@ void SplitSuite(const KernelTable& table, const std::string& target) {
       {3, 45, 70, 33, Layout::kRowMajor, Layout::kColMajor, Layout::kRowMajor},
       {2, 150, 97, 530, Layout::kRowMajor, Layout::kRowMajor, Layout::kRowMajor},
       {1, 33, 600, 300, Layout::kColMajor, Layout::kColMajor, Layout::kStep2},
+      {7, 48, 8, 5, Layout::kRowMajor, Layout::kRowMajor, Layout::kRowMajor},
+      {11, 9, 4, 6, Layout::kRowMajor, Layout::kRowMajor, Layout::kStep2},
+      {3, 70, 32, 32, Layout::kRowMajor, Layout::kRowMajor, Layout::kRowMajor},
   };
   for (Family f : kFamilies) {
     GemmKernel<T> kernel = Get<T>(table, f);

@@ -44,7 +44,7 @@ TEST(Plan, SeedCaseLoopsOverYsStraddlingAxis) {
   EXPECT_EQ(p.outer[0].size, 12);
   EXPECT_EQ(p.outer[0].y_stride, 40);
   EXPECT_EQ(p.outer[0].out_stride, 8);
-  EXPECT_EQ(p.path, KernelPath::kGemm);
+  EXPECT_EQ(p.path, KernelPath::kSmall);  // n, k <= kSmallMax: no packing
   EXPECT_FALSE(p.swapped);
 }
 

@@ -19,13 +19,15 @@ struct FamilyKernels {
   GemmKernel<T> dot = nullptr;
   // n == 1 (or m == 1 after swapping roles): batched matrix-vector products.
   GemmKernel<T> gemv = nullptr;
-  // m, n, k <= kSmallMax: the whole product in registers, batch loop inside.
+  // n, k <= kSmallMax (any m): C rows in registers, B read in place, batch loop inside.
   GemmKernel<T> small = nullptr;
   // Packed, blocked GEMM for medium and large products.
   GemmKernel<T> gemm = nullptr;
 };
 
-inline constexpr int64_t kSmallMax = 16;
+// The small family's bound on n and k: a 32 x 32 B tile is 4-8 KiB, L1-resident
+// while the rows of A stream past it, so packing would only add traffic.
+inline constexpr int64_t kSmallMax = 32;
 
 struct KernelTable {
   FamilyKernels<float> f32;

@@ -52,9 +52,8 @@ Axis TakeInnermost(std::vector<Axis>& axes, std::vector<OuterLoop>& outer) {
 KernelPath AutoPath(const kernels::StridedGemm& g) {
   if (g.m == 1 && g.n == 1) return KernelPath::kDot;
   if (g.n == 1) return KernelPath::kGemv;
-  if (g.m <= kernels::kSmallMax && g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax) {
-    return KernelPath::kSmall;
-  }
+  // Thin products (small n and k, any m) need no packing: B stays in L1.
+  if (g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax) return KernelPath::kSmall;
   return KernelPath::kGemm;
 }
 
@@ -78,7 +77,7 @@ bool CanHandle(KernelPath path, const kernels::StridedGemm& g) {
     case KernelPath::kGemv:
       return g.n == 1;
     case KernelPath::kSmall:
-      return g.m <= kernels::kSmallMax && g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax;
+      return g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax;
     case KernelPath::kGemm:
     case KernelPath::kGeneric:
     case KernelPath::kReference:
