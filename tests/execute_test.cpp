@@ -161,6 +161,26 @@ TEST(Execute, ThreadCountDoesNotChangeBits) {
   }
 }
 
+// The seed's layout (gathered y panels) with random reals and larger sizes.
+TEST(Execute, GatheredPanelsAreThreadCountIndependent) {
+  std::mt19937_64 rng(testing::TestSeed());
+  std::normal_distribution<float> normal;
+  testing::Operand x = MakeOperand(DType::kFloat32, {7, 12, 40, 29}, Layout::kContiguous, rng);
+  testing::Operand y = MakeOperand(DType::kFloat32, {7, 12, 29, 24}, Layout::kContiguous, rng);
+  for (auto* op : {&x, &y}) {
+    for (size_t i = 0; i < op->buffer.size() / 4; ++i) reinterpret_cast<float*>(op->buffer.data())[i] = normal(rng);
+  }
+  const Contraction c = keras::Resolve(x.view(), y.view());
+  std::vector<unsigned char> first;
+  for (int threads : {1, 2, 3}) {
+    Options options;
+    options.num_threads = threads;
+    const Tensor got = Execute(c, x.view(), y.view(), options);
+    if (first.empty()) first = testing::Bytes(got);
+    EXPECT_EQ(testing::Bytes(got), first) << threads << " threads";
+  }
+}
+
 TEST(Execute, WritesIntoStridedCallerOutput) {
   std::mt19937_64 rng(testing::TestSeed());
   testing::Operand x = MakeOperand(DType::kFloat32, {3, 5, 7}, Layout::kContiguous, rng);

@@ -32,20 +32,41 @@ Views KerasViews(std::vector<int64_t> x_shape, std::vector<int64_t> y_shape, Axe
   return v;
 }
 
-TEST(Plan, SeedCaseLoopsOverYsStraddlingAxis) {
-  // y (10,12,5,8) contracts axis 2: its free axes 12 and 8 straddle it and cannot merge.
+TEST(Plan, SeedCaseGathersYsStraddlingColumns) {
+  // y (10,12,5,8) contracts axis 2: its free axes 12 and 8 straddle it and cannot
+  // merge in y, but are adjacent in the output, so each item's (5 x 96) panel is gathered.
   const Views v = KerasViews({10, 12, 4, 5}, {10, 12, 5, 8});
   const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
   EXPECT_EQ(p.gemm.count, 10);
   EXPECT_EQ(p.gemm.m, 48);  // x's 12 x 4 free axes merge
-  EXPECT_EQ(p.gemm.n, 8);
+  EXPECT_EQ(p.gemm.n, 96);
   EXPECT_EQ(p.gemm.k, 5);
-  ASSERT_EQ(p.outer.size(), 1u);
-  EXPECT_EQ(p.outer[0].size, 12);
-  EXPECT_EQ(p.outer[0].y_stride, 40);
-  EXPECT_EQ(p.outer[0].out_stride, 8);
-  EXPECT_EQ(p.path, KernelPath::kSmall);  // n, k <= kSmallMax: no packing
+  EXPECT_TRUE(p.outer.empty());
+  ASSERT_EQ(p.gathered_cols.size(), 2u);
+  EXPECT_EQ(p.gathered_cols[0].size, 12);
+  EXPECT_EQ(p.gathered_cols[0].y_stride, 40);
+  EXPECT_EQ(p.gathered_cols[1].size, 8);
+  EXPECT_EQ(p.gathered_cols[1].y_stride, 1);
+  EXPECT_EQ(p.gather_item_stride, 12 * 5 * 8);
+  EXPECT_EQ(p.gather_k_stride, 8);
+  EXPECT_EQ(p.gemm.b_k_stride, 96);  // the panel, row-major
+  EXPECT_EQ(p.gemm.c_n_stride, 1);
+  EXPECT_EQ(p.column_tile(), 32);
+  EXPECT_EQ(p.path, KernelPath::kSmall);  // 32-column tiles, k = 5: no packing
   EXPECT_FALSE(p.swapped);
+}
+
+TEST(Plan, StraddlingColumnsThatAreNotAdjacentInTheOutputLoop) {
+  // The same operands into an output (10, 12, 4, 12, 8) whose last two axes are
+  // swapped in memory: the column axes merge in neither, so nothing is gathered;
+  // the axis with the densest output writes (the 12) is the kernel's n.
+  Views v = KerasViews({10, 12, 4, 5}, {10, 12, 5, 8});
+  v.out_strides = {4608, 384, 96, 1, 12};
+  const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+  EXPECT_TRUE(p.gathered_cols.empty());
+  ASSERT_EQ(p.outer.size(), 1u);
+  EXPECT_EQ(p.outer[0].size, 8);
+  EXPECT_EQ(p.gemm.n, 12);
 }
 
 TEST(Plan, FamiliesByShape) {

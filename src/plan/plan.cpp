@@ -57,7 +57,32 @@ KernelPath AutoPath(const kernels::StridedGemm& g) {
   return KernelPath::kGemm;
 }
 
+// y's free axes straddle its contracted axis (the seed: y (B, 12, K, 8) gives
+// column axes 12 and 8 that cannot merge in y) but sit next to each other in the
+// output. Gathering each item's (K x 12*8) panel turns twelve narrow products into
+// one wide one; worth it when the panel is small next to the work it feeds.
+bool ShouldGatherColumns(const std::vector<Axis>& cols, const Axis& row, const std::vector<Axis>& contracted) {
+  if (cols.size() < 2 || contracted.size() != 1 || row.size < 4) return false;
+  int64_t columns = 1;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    columns *= cols[i].size;
+    if (i > 0 && cols[i - 1].out_stride != cols[i].out_stride * cols[i].size) return false;
+  }
+  constexpr int64_t kMaxPanelElements = 16384;
+  return columns * contracted.front().size <= kMaxPanelElements;
+}
+
+Axis MergedByOutput(const std::vector<Axis>& cols) {
+  int64_t size = 1;
+  for (const Axis& a : cols) size *= a.size;
+  return {size, 0, 0, cols.back().out_stride};
+}
+
 }  // namespace
+
+int64_t Plan::column_tile() const {
+  return gathered_cols.empty() ? gemm.n : std::min(gemm.n, kernels::kSmallMax);
+}
 
 int64_t Plan::outer_count() const {
   int64_t count = 1;
@@ -129,6 +154,12 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
 
   const Axis item = TakeInnermost(batch, plan.outer);
   const Axis row = TakeInnermost(rows, plan.outer);
+  const bool gather = ShouldGatherColumns(cols, row, contracted);
+  if (gather) {
+    plan.gathered_cols.reserve(cols.size());
+    for (const Axis& a : cols) plan.gathered_cols.push_back({a.size, 0, a.y_stride, a.out_stride});
+    cols = {MergedByOutput(cols)};
+  }
   const Axis col = TakeInnermost(cols, plan.outer);
   const Axis k = contracted.empty() ? Axis{1, 0, 0, 0} : contracted.front();
   kernels::StridedGemm& g = plan.gemm;
@@ -145,6 +176,14 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
   g.b_n_stride = col.y_stride;
   g.c_m_stride = row.out_stride;
   g.c_n_stride = col.out_stride;
+  if (gather) {
+    // The kernel reads each item's gathered (k x n) panel, row-major.
+    plan.gather_item_stride = item.y_stride;
+    plan.gather_k_stride = k.y_stride;
+    g.b_item_stride = g.k * g.n;
+    g.b_k_stride = g.n;
+    g.b_n_stride = 1;
+  }
   if (g.m == 1 && g.n > 1) {
     // A row vector times a matrix is a matrix times a column vector once transposed.
     plan.swapped = true;
@@ -155,12 +194,16 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
     g.b_n_stride = row.x_stride;
     std::swap(g.c_m_stride, g.c_n_stride);
   }
+  // Families are chosen on the column tile the kernel sees: gathered columns run
+  // in tiles of at most kSmallMax.
+  kernels::StridedGemm tile = g;
+  tile.n = plan.column_tile();
   if (force == KernelPath::kReference || plan.needs_reference) {
     plan.path = KernelPath::kReference;
   } else if (force == KernelPath::kAuto) {
-    plan.path = AutoPath(g);
+    plan.path = AutoPath(tile);
   } else {
-    plan.path = CanHandle(force, g) ? force : KernelPath::kGeneric;
+    plan.path = CanHandle(force, tile) ? force : KernelPath::kGeneric;
   }
   return plan;
 }

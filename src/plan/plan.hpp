@@ -30,9 +30,16 @@ struct Plan {
   bool swapped = false;
   std::vector<OuterLoop> outer;
   kernels::StridedGemm gemm;
+  // Non-empty when y's column axes are gathered per item into a (k x n) panel
+  // (sizes and y strides, outermost first); `gemm` then describes the panel as B,
+  // and the runtime runs it in column tiles of column_tile().
+  std::vector<OuterLoop> gathered_cols;
+  int64_t gather_item_stride = 0, gather_k_stride = 0;  // y strides of the item and k axes
   KernelPath path = KernelPath::kGeneric;
 
   int64_t outer_count() const;
+  // Columns the kernel sees per call: all of them, or a tile of gathered ones.
+  int64_t column_tile() const;
   // Multiply-adds in the whole call, for the serial-or-parallel decision.
   double multiply_adds() const;
 };

@@ -4,6 +4,7 @@
 // contracted axis is never split, so results do not depend on the thread count.
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "batchdot/batchdot.hpp"
 #include "core/convert.hpp"
@@ -61,6 +62,51 @@ Bases OuterOffsets(const plan::Plan& plan, int64_t o) {
   return plan.swapped ? Bases{y, x, out} : Bases{x, y, out};
 }
 
+// Copies the (k x n) panels of items [begin, end) of y, whose column axes are
+// plan.gathered_cols, into `panel`, row-major and contiguous per item.
+template <typename T>
+void GatherPanels(const plan::Plan& plan, const T* y, int64_t begin, int64_t end, std::vector<T>& panel) {
+  const StridedGemm& g = plan.gemm;
+  panel.resize(static_cast<size_t>((end - begin) * g.k * g.n));
+  const std::vector<plan::OuterLoop>& axes = plan.gathered_cols;
+  const plan::OuterLoop& inner = axes.back();
+  T* out = panel.data();
+  for (int64_t item = begin; item < end; ++item) {
+    for (int64_t k = 0; k < g.k; ++k) {
+      const T* row = y + item * plan.gather_item_stride + k * plan.gather_k_stride;
+      // Odometer over the outer column axes; the innermost is a strided run.
+      for (int64_t outer = 0; outer < g.n / inner.size; ++outer) {
+        int64_t offset = 0, rest = outer;
+        for (size_t a = axes.size() - 1; a-- > 0;) {
+          offset += (rest % axes[a].size) * axes[a].y_stride;
+          rest /= axes[a].size;
+        }
+        const T* run = row + offset;
+        for (int64_t j = 0; j < inner.size; ++j) *out++ = run[j * inner.y_stride];
+      }
+    }
+  }
+}
+
+// Runs a gathered plan's task: gather the items' panels once, then call the
+// kernel on column tiles of at most plan.column_tile() columns.
+template <typename T>
+void RunGathered(const plan::Plan& plan, kernels::GemmKernel<T> kernel, const GemmRange& range, const T* a,
+                 const T* y, T* c, kernels::Workspace& workspace) {
+  thread_local std::vector<T> panel;
+  GatherPanels(plan, y, range.item_begin, range.item_end, panel);
+  StridedGemm tile = plan.gemm;
+  const int64_t items = range.item_end - range.item_begin;
+  const int64_t width = plan.column_tile();
+  a += range.item_begin * tile.a_item_stride;
+  c += range.item_begin * tile.c_item_stride;
+  for (int64_t n0 = 0; n0 < plan.gemm.n; n0 += width) {
+    tile.n = std::min(width, plan.gemm.n - n0);
+    const GemmRange tile_range{0, items, range.m_begin, range.m_end, 0, tile.n};
+    kernel(tile, tile_range, a, panel.data() + n0, c + n0 * tile.c_n_stride, workspace);
+  }
+}
+
 template <typename T>
 void RunPlan(const plan::Plan& plan, const T* x, const T* y, T* out, int threads) {
   const kernels::GemmKernel<T> kernel = Select(*FamilyFor<T>(kernels::Kernels()), plan.path);
@@ -79,9 +125,11 @@ void RunPlan(const plan::Plan& plan, const T* x, const T* y, T* out, int threads
       items_per_task = std::max<int64_t>(1, (items + target_tasks - 1) / target_tasks);
       items_per_task = std::min(items_per_task, g.count);
     } else {
+      // Gathered panels are built per task: split rows only, so no panel is built twice per row tile.
+      const bool by_rows = g.m >= g.n || !plan.gathered_cols.empty();
       const int64_t parts = (2 * threads + items - 1) / items;
-      int64_t& tile = g.m >= g.n ? row_tile : col_tile;
-      const int64_t extent = g.m >= g.n ? g.m : g.n;
+      int64_t& tile = by_rows ? row_tile : col_tile;
+      const int64_t extent = by_rows ? g.m : g.n;
       tile = std::max(kTileAlign, (extent / parts + kTileAlign - 1) / kTileAlign * kTileAlign);
       items_per_task = 1;
     }
@@ -104,7 +152,11 @@ void RunPlan(const plan::Plan& plan, const T* x, const T* y, T* out, int threads
         const GemmRange range{chunk * items_per_task, std::min(g.count, (chunk + 1) * items_per_task),
                               row * row_tile, std::min(g.m, (row + 1) * row_tile),
                               col * col_tile, std::min(g.n, (col + 1) * col_tile)};
-        kernel(g, range, a + base.a, b + base.b, out + base.c, workspace);
+        if (plan.gathered_cols.empty()) {
+          kernel(g, range, a + base.a, b + base.b, out + base.c, workspace);
+        } else {
+          RunGathered(plan, kernel, range, a + base.a, b + base.b, out + base.c, workspace);
+        }
       });
 }
 
