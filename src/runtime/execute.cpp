@@ -4,6 +4,7 @@
 // contracted axis is never split, so results do not depend on the thread count.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "batchdot/batchdot.hpp"
@@ -70,19 +71,28 @@ void GatherPanels(const plan::Plan& plan, const T* y, int64_t begin, int64_t end
   panel.resize(static_cast<size_t>((end - begin) * g.k * g.n));
   const std::vector<plan::OuterLoop>& axes = plan.gathered_cols;
   const plan::OuterLoop& inner = axes.back();
+  // y offsets of each run of the innermost column axis, in output order (the
+  // axis just outside the innermost varies fastest).
+  thread_local std::vector<int64_t> run_offsets;
+  run_offsets.assign(1, 0);
+  for (size_t a = axes.size() - 1; a-- > 0;) {
+    const size_t count = run_offsets.size();
+    for (int64_t i = 1; i < axes[a].size; ++i) {
+      for (size_t j = 0; j < count; ++j) run_offsets.push_back(run_offsets[j] + i * axes[a].y_stride);
+    }
+  }
   T* out = panel.data();
   for (int64_t item = begin; item < end; ++item) {
     for (int64_t k = 0; k < g.k; ++k) {
       const T* row = y + item * plan.gather_item_stride + k * plan.gather_k_stride;
-      // Odometer over the outer column axes; the innermost is a strided run.
-      for (int64_t outer = 0; outer < g.n / inner.size; ++outer) {
-        int64_t offset = 0, rest = outer;
-        for (size_t a = axes.size() - 1; a-- > 0;) {
-          offset += (rest % axes[a].size) * axes[a].y_stride;
-          rest /= axes[a].size;
-        }
+      for (int64_t offset : run_offsets) {
         const T* run = row + offset;
-        for (int64_t j = 0; j < inner.size; ++j) *out++ = run[j * inner.y_stride];
+        if (inner.y_stride == 1) {
+          std::memcpy(out, run, static_cast<size_t>(inner.size) * sizeof(T));
+        } else {
+          for (int64_t j = 0; j < inner.size; ++j) out[j] = run[j * inner.y_stride];
+        }
+        out += inner.size;
       }
     }
   }
