@@ -12,18 +12,30 @@
 namespace batchdot::cli {
 namespace {
 
-// The first "model name" line of /proc/cpuinfo (x86 Linux), or "unknown".
-std::string CpuModel() {
+// The value of the first `key` line of /proc/cpuinfo (x86 Linux), or "".
+std::string CpuInfoField(const std::string& key) {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
   while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) != 0) continue;
+    if (line.rfind(key, 0) != 0) continue;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
     const size_t start = line.find_first_not_of(" \t", colon + 1);
-    return start == std::string::npos ? "unknown" : line.substr(start);
+    return start == std::string::npos ? "" : line.substr(start);
   }
-  return "unknown";
+  return "";
+}
+
+// The CPU features batchdot's kernels care about, as /proc/cpuinfo lists them.
+std::string SimdFeatures() {
+  const std::string flags = " " + CpuInfoField("flags") + " ";
+  std::string found;
+  for (const char* feature : {"sse4_1", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq",
+                              "avx512_bf16", "avx512_vnni", "avx512_fp16"}) {
+    if (flags.find(std::string(" ") + feature + " ") == std::string::npos) continue;
+    found += (found.empty() ? "" : " ") + std::string(feature);
+  }
+  return found.empty() ? "unknown" : found;
 }
 
 // CPUs this process may run on (cgroup and affinity limits included), which
@@ -38,7 +50,11 @@ int AvailableCpus() {
 void PrintInfo() {
   // BuildInfo() starts with the version line and ends with a newline.
   std::printf("%s", BuildInfo().c_str());
-  std::printf("cpu: %s\n", CpuModel().c_str());
+  const std::string model = CpuInfoField("model name");
+  std::printf("cpu: %s\n", model.empty() ? "unknown" : model.c_str());
+  std::printf("cpu features: %s\n", SimdFeatures().c_str());
+  std::printf("kernels: f32/f64 dot, gemv, small (n, k <= 32, any m), packed gemm on the selected target; "
+              "int32/int64 portable C++; float16, bfloat16, complex on the strided reference\n");
   std::printf("cpus available: %d\n", AvailableCpus());
 }
 
