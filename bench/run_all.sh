@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole benchmark, one run: `batchdot bench` (C++ sweep against the measured
+# roofline), bench/compare.py (NumPy, PyTorch in the same process), peers_bench
+# (OpenBLAS, Eigen, LIBXSMM in the same binary), then bench/plot.py (summary
+# table, ratio and roofline charts). Writes bench/results/<date>/. About 15 minutes;
+# run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make build bench-deps
+out=bench/results/$(date +%Y-%m-%d)
+mkdir -p "$out"
+# NumPy's OpenBLAS must not be steered by these (the brief's rule for timing NumPy).
+quiet_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+
+"${quiet_env[@]}" build/bin/batchdot bench --threads 1 2 --markdown "$out/bench.md" --json "$out/bench.json"
+"${quiet_env[@]}" PYTHONPATH=build/python /usr/bin/python3 bench/compare.py --threads 1 2 \
+  --markdown "$out/compare.md" --json "$out/compare.json"
+
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHDOT_BUILD_PEER_BENCH=ON \
+  -DBATCHDOT_BUILD_PYTHON=OFF -DBATCHDOT_BUILD_TESTS=OFF -DPython3_EXECUTABLE=/usr/bin/python3
+cmake --build build-bench --target peers_bench
+"${quiet_env[@]}" OPENBLAS_NUM_THREADS=1 build-bench/bin/peers_bench --benchmark_min_time=0.2 \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$out/peers.json" --benchmark_out_format=json | tee "$out/peers.txt"
+
+/usr/bin/python3 bench/plot.py "$out/compare.json" "$out/bench.json" "$out/peers.json" "$out"
+echo "results in $out"
