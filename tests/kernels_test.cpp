@@ -360,6 +360,32 @@ void SplitSuite(const KernelTable& table, const std::string& target) {
   }
 }
 
+// The gemm family's layout-specific packing (column-major B through register
+// transposes, column-major A through vector copies, row-major A read in place):
+// every layout pair on shapes around the vector and tile edges, bit-exact.
+template <typename T>
+void GemmLayoutSweep(const KernelTable& table, const std::string& target) {
+  const std::string what = target + "/gemm/layouts";
+  const Layout layouts[] = {Layout::kRowMajor, Layout::kColMajor, Layout::kMisaligned,
+                            Layout::kStep2};
+  const int64_t shapes[][3] = {{64, 64, 64}, {13, 33, 17}, {33, 65, 47}, {12, 32, 16},
+                               {25, 96, 300}, {40, 31, 529}};
+  uint64_t seed = BaseSeed() * 13 + 5;
+  std::mt19937_64 rng(seed);
+  for (const auto& sh : shapes) {
+    for (Layout la : layouts) {
+      for (Layout lb : layouts) {
+        const Case cs{2, sh[0], sh[1], sh[2], la, lb, Layout::kRowMajor};
+        CheckCase<T>(Get<T>(table, Family::kGemm), what.c_str(), cs, /*exact=*/true, ++seed,
+                     Full(cs));
+        CheckCase<T>(Get<T>(table, Family::kGemm), what.c_str(), cs, /*exact=*/true, ++seed,
+                     RandomRange(cs, rng));
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+}
+
 // Runs `body` once per target this CPU can execute, printing each.
 template <typename Body>
 void ForEachTarget(Body body) {
@@ -407,6 +433,8 @@ TEST(Kernels, ExactF32) { ForEachTarget([](const KernelTable& t, const std::stri
 TEST(Kernels, ExactF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<double>(t, n); }); }
 TEST(Kernels, ExactI32) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<int32_t>(t, n); }); }
 TEST(Kernels, ExactI64) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<int64_t>(t, n); }); }
+TEST(Kernels, GemmLayoutsF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { GemmLayoutSweep<float>(t, n); }); }
+TEST(Kernels, GemmLayoutsF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { GemmLayoutSweep<double>(t, n); }); }
 TEST(Kernels, RealF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { RealSuite<float>(t, n); }); }
 TEST(Kernels, RealF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { RealSuite<double>(t, n); }); }
 TEST(Kernels, SplitDeterministicF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { SplitSuite<float>(t, n); }); }

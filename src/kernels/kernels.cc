@@ -1,40 +1,37 @@
-// Builds the kernel table: compiles every family once per SIMD target
-// (AVX3/AVX2/SSE4/SCALAR) and picks one target per process at first use.
+// Builds the kernel table: every family is compiled once per SIMD target
+// (AVX3/AVX2/SSE4/SCALAR) in its own translation unit (kernels_gemm.cc,
+// kernels_small.cc, kernels_vec.cc); this file picks one target per process at
+// first use and asks that target's families to fill the table.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kernels/kernel_targets.h"
 #include "kernels/generic_kernels.hpp"
 #include "kernels/kernel_table.hpp"
-
-// SSSE3 adds nothing over SSE4 for these kernels but a fourth compile.
-#ifndef HWY_DISABLED_TARGETS
-#define HWY_DISABLED_TARGETS HWY_SSSE3
-#endif
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
-#include "kernels/batched_dot-inl.h"
-#include "kernels/batched_gemv-inl.h"
-#include "kernels/kernel_common-inl.h"
-#include "kernels/packed_gemm-inl.h"
-#include "kernels/small_gemm-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace batchdot::kernels {
 namespace HWY_NAMESPACE {
 
+// Defined per target in kernels_vec.cc, kernels_small.cc and kernels_gemm.cc.
+void FillVectorKernels(KernelTable* t);
+void FillSmallKernels(KernelTable* t);
+void FillGemmKernels(KernelTable* t);
+
 // One call per process (or per test target): the function pointers of this target.
 void FillKernelTable(KernelTable* t) {
   t->target_name = hwy::TargetName(HWY_TARGET);
-  t->f32 = {&GenericChainGemm<float>, &BatchedDot<float>, &BatchedGemv<float>,
-            &SmallGemm<float>, &PackedGemm<float>};
-  t->f64 = {&GenericChainGemm<double>, &BatchedDot<double>, &BatchedGemv<double>,
-            &SmallGemm<double>, &PackedGemm<double>};
+  FillVectorKernels(t);
+  FillSmallKernels(t);
+  FillGemmKernels(t);
   // Integer kernels are portable C++ (wrapping arithmetic is order-independent).
   t->i32.generic = &GenericStridedGemm<int32_t>;
   t->i32.dot = t->i32.gemv = &IntBatchedDot<int32_t>;

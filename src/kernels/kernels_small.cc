@@ -1,0 +1,24 @@
+// The small-matrix family, compiled once per SIMD target (its own translation
+// unit so that edits to it rebuild only this file). kernels.cc calls
+// FillSmallKernels of the chosen target.
+#include "kernels/kernel_targets.h"
+#include "kernels/kernel_table.hpp"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/kernels_small.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/small_gemm-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace batchdot::kernels {
+namespace HWY_NAMESPACE {
+
+void FillSmallKernels(KernelTable* t) {
+  t->f32.small = &SmallGemm<float>;
+  t->f64.small = &SmallGemm<double>;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace batchdot::kernels
+HWY_AFTER_NAMESPACE();
