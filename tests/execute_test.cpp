@@ -131,46 +131,16 @@ TEST(Execute, ShapesAroundPathThresholds) {
   std::printf("%d threshold shapes x 3 thread counts matched the reference\n", checked);
 }
 
-// Larger random-real products: every thread count gives the same bits.
-TEST(Execute, ThreadCountDoesNotChangeBits) {
-  std::mt19937_64 rng(testing::TestSeed());
-  std::normal_distribution<float> normal;
-  struct Shape { int64_t b, m, k, n; };
-  for (const Shape s : {Shape{1, 300, 257, 130}, Shape{3, 97, 64, 200}, Shape{5000, 4, 4, 4},
-                        Shape{40000, 1, 64, 1}, Shape{64, 128, 64, 1}, Shape{2, 1, 500, 700}}) {
-    for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
-      testing::Operand x = MakeOperand(dtype, {s.b, s.m, s.k}, Layout::kContiguous, rng);
-      testing::Operand y = MakeOperand(dtype, {s.b, s.k, s.n}, Layout::kReversedAxes, rng);
-      // Random reals: sums are inexact, so equal bits mean equal summation order.
-      for (auto* op : {&x, &y}) {
-        for (size_t i = 0; i < op->buffer.size() / SizeOf(dtype); ++i) {
-          if (dtype == DType::kFloat32) reinterpret_cast<float*>(op->buffer.data())[i] = normal(rng);
-          else reinterpret_cast<double*>(op->buffer.data())[i] = normal(rng);
-        }
-      }
-      const Contraction c = keras::Resolve(x.view(), y.view(), AxesArg(2, 1));
-      std::vector<unsigned char> first;
-      for (int threads : {1, 2, 3}) {
-        Options options;
-        options.num_threads = threads;
-        const Tensor got = Execute(c, x.view(), y.view(), options);
-        if (first.empty()) first = testing::Bytes(got);
-        EXPECT_EQ(testing::Bytes(got), first) << threads << " threads, " << s.b << "x" << s.m << "x" << s.k << "x" << s.n;
-      }
-    }
+// Random reals (f32 or f64): sums are inexact, so equal bits mean equal summation order.
+void FillNormal(testing::Operand& op, std::mt19937_64& rng) {
+  std::normal_distribution<double> normal;
+  for (size_t i = 0; i < op.buffer.size() / SizeOf(op.dtype); ++i) {
+    if (op.dtype == DType::kFloat32) reinterpret_cast<float*>(op.buffer.data())[i] = static_cast<float>(normal(rng));
+    else reinterpret_cast<double*>(op.buffer.data())[i] = normal(rng);
   }
 }
 
-// The seed's layout (gathered y panels) with random reals and larger sizes.
-TEST(Execute, GatheredPanelsAreThreadCountIndependent) {
-  std::mt19937_64 rng(testing::TestSeed());
-  std::normal_distribution<float> normal;
-  testing::Operand x = MakeOperand(DType::kFloat32, {7, 12, 40, 29}, Layout::kContiguous, rng);
-  testing::Operand y = MakeOperand(DType::kFloat32, {7, 12, 29, 24}, Layout::kContiguous, rng);
-  for (auto* op : {&x, &y}) {
-    for (size_t i = 0; i < op->buffer.size() / 4; ++i) reinterpret_cast<float*>(op->buffer.data())[i] = normal(rng);
-  }
-  const Contraction c = keras::Resolve(x.view(), y.view());
+void ExpectSameBitsForEveryThreadCount(const Contraction& c, const testing::Operand& x, const testing::Operand& y) {
   std::vector<unsigned char> first;
   for (int threads : {1, 2, 3}) {
     Options options;
@@ -179,6 +149,35 @@ TEST(Execute, GatheredPanelsAreThreadCountIndependent) {
     if (first.empty()) first = testing::Bytes(got);
     EXPECT_EQ(testing::Bytes(got), first) << threads << " threads";
   }
+}
+
+// Larger random-real products: every thread count gives the same bits.
+TEST(Execute, ThreadCountDoesNotChangeBits) {
+  std::mt19937_64 rng(testing::TestSeed());
+  struct Shape { int64_t b, m, k, n; };
+  for (const Shape s : {Shape{1, 300, 257, 130}, Shape{3, 97, 64, 200}, Shape{5000, 4, 4, 4},
+                        Shape{40000, 1, 64, 1}, Shape{64, 128, 64, 1}, Shape{2, 1, 500, 700}}) {
+    for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+      testing::Operand x = MakeOperand(dtype, {s.b, s.m, s.k}, Layout::kContiguous, rng);
+      testing::Operand y = MakeOperand(dtype, {s.b, s.k, s.n}, Layout::kReversedAxes, rng);
+      // Random reals: sums are inexact, so equal bits mean equal summation order.
+      FillNormal(x, rng);
+      FillNormal(y, rng);
+      SCOPED_TRACE(std::to_string(s.b) + "x" + std::to_string(s.m) + "x" + std::to_string(s.k) + "x" +
+                   std::to_string(s.n));
+      ExpectSameBitsForEveryThreadCount(keras::Resolve(x.view(), y.view(), AxesArg(2, 1)), x, y);
+    }
+  }
+}
+
+// The seed's layout (gathered y panels) with random reals and larger sizes.
+TEST(Execute, GatheredPanelsAreThreadCountIndependent) {
+  std::mt19937_64 rng(testing::TestSeed());
+  testing::Operand x = MakeOperand(DType::kFloat32, {7, 12, 40, 29}, Layout::kContiguous, rng);
+  testing::Operand y = MakeOperand(DType::kFloat32, {7, 12, 29, 24}, Layout::kContiguous, rng);
+  FillNormal(x, rng);
+  FillNormal(y, rng);
+  ExpectSameBitsForEveryThreadCount(keras::Resolve(x.view(), y.view()), x, y);
 }
 
 TEST(Execute, WritesIntoStridedCallerOutput) {

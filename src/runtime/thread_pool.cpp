@@ -1,6 +1,24 @@
 #include "runtime/thread_pool.hpp"
 
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define BATCHDOT_PAUSE() _mm_pause()
+#else
+#define BATCHDOT_PAUSE() std::this_thread::yield()
+#endif
+
 namespace batchdot::runtime {
+namespace {
+
+// How long an idle worker spins before it sleeps: long enough to catch the next
+// call of a loop of calls, short enough not to hold a core for nothing.
+constexpr auto kSpinTime = std::chrono::microseconds(200);
+
+uint32_t GenerationOf(uint64_t claim) { return static_cast<uint32_t>(claim >> 32); }
+
+}  // namespace
 
 ThreadPool& ThreadPool::Instance() {
   static ThreadPool pool;
@@ -8,11 +26,11 @@ ThreadPool& ThreadPool::Instance() {
 }
 
 ThreadPool::~ThreadPool() {
+  stopping_.store(true);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    wake_.notify_all();
   }
-  work_ready_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
@@ -23,60 +41,67 @@ void ThreadPool::EnsureWorkers(int count) {
   }
 }
 
-// Tasks are claimed one at a time under the lock: tasks are coarse (a run of
-// batch items or a GEMM tile), so the lock is not the bottleneck.
-void ThreadPool::RunTasks(int worker) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (next_task_ < task_count_) {
-    const int64_t task = next_task_++;
-    lock.unlock();
-    (*task_)(task, worker);
-    lock.lock();
+void ThreadPool::RunTasks(uint32_t generation, int worker) {
+  for (;;) {
+    uint64_t claim = claim_.load(std::memory_order_acquire);
+    int64_t index;
+    do {
+      index = static_cast<int64_t>(claim & 0xffffffffu);
+      if (GenerationOf(claim) != generation || index >= task_count_.load(std::memory_order_relaxed)) return;
+    } while (!claim_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel));
+    (*task_.load(std::memory_order_relaxed))(index, worker);
+    done_.fetch_add(1, std::memory_order_release);
   }
 }
 
+bool ThreadPool::WaitForLoop(uint32_t seen, uint32_t& generation) {
+  const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
+  for (int spins = 0;; ++spins) {
+    if (stopping_.load()) return false;
+    generation = GenerationOf(claim_.load(std::memory_order_acquire));
+    if (generation != seen) return true;
+    if ((spins & 63) == 63 && std::chrono::steady_clock::now() > spin_until) break;
+    BATCHDOT_PAUSE();
+  }
+  std::unique_lock<std::mutex> lock(sleep_mutex_);
+  sleepers_.fetch_add(1);  // seq_cst: pairs with the caller's claim_ store then sleepers_ load
+  wake_.wait(lock, [&] {
+    generation = GenerationOf(claim_.load());
+    return stopping_.load() || generation != seen;
+  });
+  sleepers_.fetch_sub(1);
+  return !stopping_.load();
+}
+
 void ThreadPool::WorkerLoop(int worker) {
-  uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-    if (stopping_) return;
-    seen = generation_;
-    if (worker > active_workers_) continue;
-    ++busy_workers_;
-    lock.unlock();
-    RunTasks(worker);
-    lock.lock();
-    if (--busy_workers_ == 0) work_done_.notify_all();
+  uint32_t seen = 0, generation = 0;
+  while (WaitForLoop(seen, generation)) {
+    seen = generation;
+    if (worker <= active_workers_.load(std::memory_order_relaxed)) RunTasks(generation, worker);
   }
 }
 
 void ThreadPool::ParallelFor(int64_t task_count, int threads, const Task& task) {
-  if (threads <= 1 || task_count <= 1) {
-    for (int64_t i = 0; i < task_count; ++i) task(i, 0);
-    return;
-  }
-  std::unique_lock<std::mutex> run_lock(run_mutex_, std::try_to_lock);
-  if (!run_lock.owns_lock()) {
+  std::unique_lock<std::mutex> run_lock(run_mutex_, std::defer_lock);
+  if (threads <= 1 || task_count <= 1 || !run_lock.try_lock()) {
     for (int64_t i = 0; i < task_count; ++i) task(i, 0);
     return;
   }
   const int helpers = static_cast<int>(std::min<int64_t>(threads, task_count)) - 1;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    EnsureWorkers(helpers);
-    task_ = &task;
-    task_count_ = task_count;
-    next_task_ = 0;
-    active_workers_ = helpers;
-    ++generation_;
+  EnsureWorkers(helpers);
+  task_.store(&task, std::memory_order_relaxed);
+  task_count_.store(task_count, std::memory_order_relaxed);
+  active_workers_.store(helpers, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  const uint32_t generation = ++generation_;
+  claim_.store(static_cast<uint64_t>(generation) << 32);  // seq_cst: publishes the fields above
+  if (sleepers_.load() > 0) {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    wake_.notify_all();
   }
-  work_ready_.notify_all();
-  RunTasks(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  // Wait until every task has been claimed and every participating worker is idle.
-  work_done_.wait(lock, [&] { return busy_workers_ == 0; });
-  task_ = nullptr;
+  RunTasks(generation, 0);
+  // Tasks are at least microseconds long: spin until the workers' last ones finish.
+  while (done_.load(std::memory_order_acquire) < task_count) BATCHDOT_PAUSE();
 }
 
 }  // namespace batchdot::runtime
