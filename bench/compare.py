@@ -181,6 +181,27 @@ def run_case(name, dtype, xs, ys, axes, samples, min_seconds):
     return row, best_fresh, best_prealloc
 
 
+def run_per_thread_count(args):
+    """One child process per thread count: NumPy's and PyTorch's OpenBLAS read
+    OPENBLAS_NUM_THREADS once, at load, so it must be set before they are imported."""
+    import json
+    import subprocess
+    import tempfile
+    merged = None
+    for threads in args.threads:
+        with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+            cmd = [sys.executable, __file__, "--threads", str(threads), "--json", tmp.name, "--filter", args.filter]
+            subprocess.run(cmd + (["--quick"] if args.quick else []), env=env, check=True, stdout=subprocess.DEVNULL)
+            with open(tmp.name) as f:
+                part = json.load(f)
+        if merged is None:
+            merged = part
+        else:
+            merged["results"] += part["results"]
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -189,13 +210,15 @@ def main():
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--json", help="also write the measurements to this file (for bench/plot.py)")
     args = parser.parse_args()
+    if len(args.threads) > 1 or os.environ.get("OPENBLAS_NUM_THREADS") != str(args.threads[0]):
+        merged = run_per_thread_count(args)
+        lines = [merged["header"], "", TABLE_HEADER, TABLE_RULE] + [row_text(r) for r in merged["results"]]
+        finish(args, "\n".join(lines), merged)
+        return
     samples, min_seconds = (3, 0.02) if args.quick else (7, 0.1)
     header = (f"NumPy {np.__version__} on {blas_name()}; PyTorch {torch.__version__ if torch else 'not installed'}; "
               f"batchdot {batchdot.__version__}")
-    lines = [header, "",
-             "| shape | threads | batchdot us | best allocating peer | peer us | ratio | batchdot out= us | "
-             "best out= peer | peer us | ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [header, "", TABLE_HEADER, TABLE_RULE]
     print(header, file=sys.stderr)
     cases = [c for c in SWEEP if args.filter in c[0]]
     records = []
@@ -205,15 +228,27 @@ def main():
             print(f"[{threads}T {i + 1}/{len(cases)}] {name} ...", file=sys.stderr, flush=True)
             row, (fresh_name, fresh_s), prealloc = run_case(name, dtype, xs, ys, axes, samples, min_seconds)
             ours, ours_out = row["batchdot"], row["batchdot out="]
-            pre = (f"{prealloc[0]} | {prealloc[1] * 1e6:.2f} | {ours_out / prealloc[1]:.2f}"
-                   if prealloc else "- | - | -")
-            lines.append(f"| {name} | {threads} | {ours * 1e6:.2f} | {fresh_name} | {fresh_s * 1e6:.2f} | "
-                         f"{ours / fresh_s:.2f} | {ours_out * 1e6:.2f} | {pre} |")
             records.append({"name": name, "threads": threads, "batchdot_us": ours * 1e6,
                             "batchdot_out_us": ours_out * 1e6, "peer": fresh_name, "peer_us": fresh_s * 1e6,
                             "out_peer": prealloc[0] if prealloc else None,
                             "out_peer_us": prealloc[1] * 1e6 if prealloc else None})
-    text = "\n".join(lines)
+            lines.append(row_text(records[-1]))
+    finish(args, "\n".join(lines), {"header": header, "results": records})
+
+
+TABLE_HEADER = ("| shape | threads | batchdot us | best allocating peer | peer us | ratio | batchdot out= us | "
+                "best out= peer | peer us | ratio |")
+TABLE_RULE = "|---|---|---|---|---|---|---|---|---|---|"
+
+
+def row_text(r):
+    pre = (f"{r['out_peer']} | {r['out_peer_us']:.2f} | {r['batchdot_out_us'] / r['out_peer_us']:.2f}"
+           if r["out_peer"] else "- | - | -")
+    return (f"| {r['name']} | {r['threads']} | {r['batchdot_us']:.2f} | {r['peer']} | {r['peer_us']:.2f} | "
+            f"{r['batchdot_us'] / r['peer_us']:.2f} | {r['batchdot_out_us']:.2f} | {pre} |")
+
+
+def finish(args, text, data):
     print(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
@@ -221,7 +256,7 @@ def main():
     if args.json:
         import json
         with open(args.json, "w") as f:
-            json.dump({"header": header, "results": records}, f, indent=1)
+            json.dump(data, f, indent=1)
 
 
 if __name__ == "__main__":
