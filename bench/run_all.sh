@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 make build bench-deps
 out=bench/results/$(date +%Y-%m-%d)
 mkdir -p "$out"
+{ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"; build/bin/batchdot info; } > "$out/machine.txt"
 # NumPy's OpenBLAS must not be steered by these (the brief's rule for timing NumPy).
 quiet_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 
