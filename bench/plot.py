@@ -87,12 +87,12 @@ def ratio_chart(rows, header, path):
 
 def roofline_chart(bench, path):
     fig, ax = plt.subplots(figsize=(9, 6))
-    xs = [0.01, 1000]
     for run in bench:
         roof = run["roofline"]
         t = roof["threads"]
         peak = roof["fma_gflops_f32"]
         for bw, style, level in ((roof["dram_read_gbs"], "--", "DRAM"), (roof["cache_read_gbs"], ":", "cache")):
+            xs = [0.01, peak / bw, 1000]  # the knee sits at the ridge point
             ax.plot(xs, [min(peak, bw * x) for x in xs], style, linewidth=1,
                     label=f"{t}T roof: {peak:.0f} GFLOP/s, {level} {bw:.0f} GB/s")
         for r in run["results"]:
