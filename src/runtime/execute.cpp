@@ -135,7 +135,7 @@ void RunPlan(const plan::Plan& plan, const T* x, const T* y, T* out, int threads
       items_per_task = std::max<int64_t>(1, (items + target_tasks - 1) / target_tasks);
       items_per_task = std::min(items_per_task, g.count);
     } else {
-      // Gathered panels are built per task: split rows only, so no panel is built twice per row tile.
+      // A gathered task covers every column (RunGathered tiles them itself): split rows only.
       const bool by_rows = g.m >= g.n || !plan.gathered_cols.empty();
       const int64_t parts = (2 * threads + items - 1) / items;
       int64_t& tile = by_rows ? row_tile : col_tile;
