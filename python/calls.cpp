@@ -23,8 +23,6 @@ PyObject* g_dtype_error = PyExc_TypeError;
 // it back costs more than the work (NumPy uses a similar threshold).
 constexpr double kReleaseGilWork = 16384.0;
 
-enum class Api { kKeras, kMindSpore, kDotGeneral };
-
 constexpr const char* kSupportedDTypes =
     "float32, float64, int32, int64, float16, bfloat16, complex64, complex128";
 
@@ -74,26 +72,14 @@ Contraction Resolve(Api api, const Operand& a, const Operand& b, ResolveFn resol
                              ", which batchdot does not compute in; supported: " + kSupportedDTypes);
 }
 
-void Execute(const Contraction& c, const Operand& x, const Operand& y, const Output& output) {
-  const TensorView xv = x.view(), yv = y.view();
-  const batchdot::MutableTensorView ov = output.view(c.dtype);
-  double work = 1.0;
-  for (int64_t d : c.output_shape) work *= static_cast<double>(d);
-  for (int64_t axis : c.lhs_contracting) work *= static_cast<double>(x.shape[axis]);
-  if (work >= kReleaseGilWork) {
-    py::gil_scoped_release release;  // re-taken before any exception reaches Python
-    batchdot::Execute(c, xv, yv, ov);
-  } else {
-    batchdot::Execute(c, xv, yv, ov);
-  }
+}  // namespace
+
+const char* OperandName(Api api, int which) {
+  static constexpr const char* kNames[3][2] = {{"x", "y"}, {"x1", "x2"}, {"lhs", "rhs"}};
+  return kNames[static_cast<int>(api)][which];
 }
 
-PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* out) {
-  static constexpr const char* kNames[3][2] = {{"x", "y"}, {"x1", "x2"}, {"lhs", "rhs"}};
-  const int which = static_cast<int>(api);
-  Operand x, y;
-  ToOperand(lhs, kNames[which][0], x);
-  ToOperand(rhs, kNames[which][1], y);
+Contraction ResolveCall(Api api, const Operand& x, const Operand& y, PyObject* spec) {
   Contraction c;
   switch (api) {
     case Api::kKeras: {
@@ -118,12 +104,50 @@ PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* 
       break;
     }
   }
+  return c;
+}
+
+namespace {
+
+void Execute(const Contraction& c, const Operand& x, const Operand& y, const Output& output) {
+  const TensorView xv = x.view(), yv = y.view();
+  const batchdot::MutableTensorView ov = output.view(c.dtype);
+  double work = 1.0;
+  for (int64_t d : c.output_shape) work *= static_cast<double>(d);
+  for (int64_t axis : c.lhs_contracting) work *= static_cast<double>(x.shape[axis]);
+  if (work >= kReleaseGilWork) {
+    py::gil_scoped_release release;  // re-taken before any exception reaches Python
+    batchdot::Execute(c, xv, yv, ov);
+  } else {
+    batchdot::Execute(c, xv, yv, ov);
+  }
+}
+
+PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* out) {
+  Operand x, y;
+  ToOperand(lhs, OperandName(api, 0), x);
+  ToOperand(rhs, OperandName(api, 1), y);
+  const Contraction c = ResolveCall(api, x, y, spec);
   Output output;
   PrepareOutput(c, x, y, out, output);
   Execute(c, x, y, output);
   FinishOutput(output);
   return output.result.release().ptr();
 }
+
+PyObject* Entry(Api api, const char* function, const char* const (&names)[4], int required,
+                PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject* values[4];
+  if (!BindArguments(function, names, required, args, nargs, kwnames, values)) return nullptr;
+  try {
+    return Call(api, values[0], values[1], values[2], values[3]);
+  } catch (...) {
+    TranslateCurrentException();
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 // Python's argument binding for f(a, b, c=None, d=None): positional or keyword,
 // the first `required` mandatory. Returns false with a TypeError set.
@@ -162,20 +186,6 @@ bool BindArguments(const char* function, const char* const (&names)[4], int requ
   }
   return true;
 }
-
-PyObject* Entry(Api api, const char* function, const char* const (&names)[4], int required,
-                PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  PyObject* values[4];
-  if (!BindArguments(function, names, required, args, nargs, kwnames, values)) return nullptr;
-  try {
-    return Call(api, values[0], values[1], values[2], values[3]);
-  } catch (...) {
-    TranslateCurrentException();
-    return nullptr;
-  }
-}
-
-}  // namespace
 
 void SetExceptionClasses(PyObject* value_error_class, PyObject* dtype_error_class) {
   g_value_error = value_error_class;

@@ -5,7 +5,26 @@
 
 #include <Python.h>
 
+#include "batchdot/batchdot.hpp"
+
 namespace batchdot_py {
+
+struct Operand;
+
+enum class Api { kKeras, kMindSpore, kDotGeneral };
+
+// "x"/"y", "x1"/"x2" or "lhs"/"rhs" (which = 0 or 1), as messages name the operands.
+const char* OperandName(Api api, int which);
+
+// Resolves a call with `api`'s rules; `spec` is the axes (Keras, MindSpore) or the
+// dimension_numbers (dot_general). Operands of a dtype batchdot does not compute
+// in are reported where that front end's check order reports dtypes.
+batchdot::Contraction ResolveCall(Api api, const Operand& x, const Operand& y, PyObject* spec);
+
+// Python's argument binding for f(a, b, c=None, d=None): positional or keyword,
+// the first `required` mandatory. Returns false with a TypeError set.
+bool BindArguments(const char* function, const char* const (&names)[4], int required, PyObject* const* args,
+                   Py_ssize_t nargs, PyObject* kwnames, PyObject* (&values)[4]);
 
 // batchdot.batch_dot(x, y, axes=None, out=None): Keras rules.
 PyObject* KerasBatchDot(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);

@@ -3,6 +3,7 @@
 
 #include "batchdot/batchdot.hpp"
 #include "calls.hpp"
+#include "grad_calls.hpp"
 #include "operand.hpp"
 
 namespace py = pybind11;
@@ -143,6 +144,16 @@ PyMethodDef g_dot_general_def = {
     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&batchdot_py::DotGeneral)),
     METH_FASTCALL | METH_KEYWORDS, kDotGeneralDoc};
 
+#define BATCHDOT_FASTCALL(fn) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&batchdot_py::fn))
+PyMethodDef g_grad_defs[] = {
+    {"batch_dot_grad", BATCHDOT_FASTCALL(KerasBatchDotGrad), METH_FASTCALL | METH_KEYWORDS,
+     batchdot_py::kBatchDotGradDoc},
+    {"batch_dot_grad", BATCHDOT_FASTCALL(MindSporeBatchDotGrad), METH_FASTCALL | METH_KEYWORDS,
+     batchdot_py::kMindSporeBatchDotGradDoc},
+    {"dot_general_grad", BATCHDOT_FASTCALL(DotGeneralGrad), METH_FASTCALL | METH_KEYWORDS,
+     batchdot_py::kDotGeneralGradDoc}};
+#undef BATCHDOT_FASTCALL
+
 // Adds a C function to `m` under `attr`, reporting `module_name` as its __module__.
 void AddFunction(py::module_& m, const char* attr, PyMethodDef* def, const char* module_name) {
   py::str module(module_name);
@@ -188,6 +199,9 @@ PYBIND11_MODULE(_batchdot, m) {
   AddFunction(m, "batch_dot", &g_keras_def, "batchdot");
   AddFunction(m, "mindspore_batch_dot", &g_mindspore_def, "batchdot.mindspore");
   AddFunction(m, "dot_general", &g_dot_general_def, "batchdot");
+  AddFunction(m, "batch_dot_grad", &g_grad_defs[0], "batchdot");
+  AddFunction(m, "mindspore_batch_dot_grad", &g_grad_defs[1], "batchdot.mindspore");
+  AddFunction(m, "dot_general_grad", &g_grad_defs[2], "batchdot");
 
   m.def(
       "set_num_threads",

@@ -109,3 +109,5 @@ int GetNumThreads();
 std::string BuildInfo();
 
 }  // namespace batchdot
+
+#include "batchdot/grad.hpp"  // gradients: keras/mindspore::batch_dot_grad, dot_general_grad

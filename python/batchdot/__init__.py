@@ -16,6 +16,8 @@ Public names:
     batch_dot(x, y, axes=None, out=None)         Keras rules (also batchdot.keras.batch_dot)
     mindspore.batch_dot(x1, x2, axes=None, out=None)   MindSpore rules
     dot_general(lhs, rhs, dimension_numbers, out=None)  jax.lax.dot_general style
+    batch_dot_grad, mindspore.batch_dot_grad, dot_general_grad: gradients, -> (grad_x, grad_y)
+    torch: batch_dot / dot_general on torch tensors, with autograd (import batchdot.torch)
     set_num_threads(n), get_num_threads(), build_info(), __version__
     BatchDotError (a ValueError), DTypeError (a TypeError)
 
@@ -31,8 +33,10 @@ from ._batchdot import (  # noqa: F401
     DTypeError,
     __version__,
     batch_dot,
+    batch_dot_grad,
     build_info,
     dot_general,
+    dot_general_grad,
     get_num_threads,
     set_num_threads,
 )
@@ -43,8 +47,10 @@ __all__ = [
     "DTypeError",
     "__version__",
     "batch_dot",
+    "batch_dot_grad",
     "build_info",
     "dot_general",
+    "dot_general_grad",
     "get_num_threads",
     "keras",
     "mindspore",

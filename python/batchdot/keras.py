@@ -11,6 +11,6 @@ Example:
     (32, 1, 30)
 """
 
-from ._batchdot import batch_dot  # noqa: F401
+from ._batchdot import batch_dot, batch_dot_grad  # noqa: F401
 
-__all__ = ["batch_dot"]
+__all__ = ["batch_dot", "batch_dot_grad"]

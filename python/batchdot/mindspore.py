@@ -16,5 +16,6 @@ Example:
 """
 
 from ._batchdot import mindspore_batch_dot as batch_dot  # noqa: F401
+from ._batchdot import mindspore_batch_dot_grad as batch_dot_grad  # noqa: F401
 
-__all__ = ["batch_dot"]
+__all__ = ["batch_dot", "batch_dot_grad"]
