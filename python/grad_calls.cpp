@@ -26,7 +26,9 @@ void NewGradientArray(const Operand& op, const Operand& x, const Operand& y, Out
   PrepareOutput(like, x, y, py::none(), output);
 }
 
-PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* grad, PyObject* spec) {
+// `want_x` / `want_y`: a skipped gradient is returned as None and never computed.
+PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* grad, PyObject* spec, bool want_x = true,
+               bool want_y = true) {
   Operand x, y, g;
   ToOperand(lhs, OperandName(api, 0), x);
   ToOperand(rhs, OperandName(api, 1), y);
@@ -37,10 +39,10 @@ PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* grad, PyObject* 
                                std::string(batchdot::Name(c.dtype)));
   }
   Output gx, gy;
-  NewGradientArray(x, x, y, gx);
-  NewGradientArray(y, x, y, gy);
+  if (want_x) NewGradientArray(x, x, y, gx);
+  if (want_y) NewGradientArray(y, x, y, gy);
   const batchdot::MutableTensorView gxv = gx.view(x.dtype), gyv = gy.view(y.dtype);
-  const batchdot::GradientTargets targets{&gxv, &gyv, false};
+  const batchdot::GradientTargets targets{want_x ? &gxv : nullptr, want_y ? &gyv : nullptr, false};
   const char* name = api == Api::kDotGeneral ? "dot_general_grad" : "batch_dot_grad";
   double work = 2.0 * static_cast<double>(g.view().num_elements());
   for (int64_t axis : c.lhs_contracting) work *= static_cast<double>(x.shape[axis]);
@@ -54,7 +56,7 @@ PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* grad, PyObject* 
   } else {
     run();
   }
-  return py::make_tuple(gx.result, gy.result).release().ptr();
+  return py::make_tuple(want_x ? gx.result : py::none(), want_y ? gy.result : py::none()).release().ptr();
 }
 
 PyObject* Entry(Api api, const char* function, const char* const (&names)[4], PyObject* const* args,
@@ -85,6 +87,20 @@ PyObject* MindSporeBatchDotGrad(PyObject*, PyObject* const* args, Py_ssize_t nar
 PyObject* DotGeneralGrad(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   static constexpr const char* kArgs[4] = {"lhs", "rhs", "grad_out", "dimension_numbers"};
   return Entry(Api::kDotGeneral, "dot_general_grad", kArgs, args, nargs, kwnames);
+}
+
+PyObject* DotGeneralGradWanted(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 6) {
+    PyErr_Format(PyExc_TypeError, "_dot_general_grad_wanted() takes 6 positional arguments (%zd given)", nargs);
+    return nullptr;
+  }
+  try {
+    return Call(Api::kDotGeneral, args[0], args[1], args[2], args[3], PyObject_IsTrue(args[4]) == 1,
+                PyObject_IsTrue(args[5]) == 1);
+  } catch (...) {
+    TranslateCurrentException();
+    return nullptr;
+  }
 }
 
 const char* const kBatchDotGradDoc = R"doc(batch_dot_grad($module, x, y, grad_out, axes=None)

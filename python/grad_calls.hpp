@@ -12,6 +12,11 @@ PyObject* MindSporeBatchDotGrad(PyObject* self, PyObject* const* args, Py_ssize_
 // batchdot.dot_general_grad(lhs, rhs, grad_out, dimension_numbers).
 PyObject* DotGeneralGrad(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 
+// batchdot._batchdot._dot_general_grad_wanted(lhs, rhs, grad_out, dims, want_lhs, want_rhs):
+// positional only; a gradient not wanted is None and not computed (batchdot.torch's
+// backward for a frozen input).
+PyObject* DotGeneralGradWanted(PyObject* self, PyObject* const* args, Py_ssize_t nargs);
+
 // Docstrings, for module.cpp's method table.
 extern const char* const kBatchDotGradDoc;
 extern const char* const kMindSporeBatchDotGradDoc;

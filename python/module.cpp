@@ -151,7 +151,9 @@ PyMethodDef g_grad_defs[] = {
     {"batch_dot_grad", BATCHDOT_FASTCALL(MindSporeBatchDotGrad), METH_FASTCALL | METH_KEYWORDS,
      batchdot_py::kMindSporeBatchDotGradDoc},
     {"dot_general_grad", BATCHDOT_FASTCALL(DotGeneralGrad), METH_FASTCALL | METH_KEYWORDS,
-     batchdot_py::kDotGeneralGradDoc}};
+     batchdot_py::kDotGeneralGradDoc},
+    {"_dot_general_grad_wanted", BATCHDOT_FASTCALL(DotGeneralGradWanted), METH_FASTCALL,
+     "dot_general_grad computing only the wanted gradients (for batchdot.torch)."}};
 #undef BATCHDOT_FASTCALL
 
 // Adds a C function to `m` under `attr`, reporting `module_name` as its __module__.
@@ -202,6 +204,7 @@ PYBIND11_MODULE(_batchdot, m) {
   AddFunction(m, "batch_dot_grad", &g_grad_defs[0], "batchdot");
   AddFunction(m, "mindspore_batch_dot_grad", &g_grad_defs[1], "batchdot.mindspore");
   AddFunction(m, "dot_general_grad", &g_grad_defs[2], "batchdot");
+  AddFunction(m, "_dot_general_grad_wanted", &g_grad_defs[3], "batchdot");
 
   m.def(
       "set_num_threads",

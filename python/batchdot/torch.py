@@ -14,7 +14,9 @@ style) take and return torch tensors:
 - Differentiable (torch.autograd.Function): each input's gradient is itself a
   ``dot_general`` of grad_output with the other input (JAX's transpose rule) and a
   permute, so double backward (``gradgradcheck``) works; a gradient no input
-  needs is not computed. Complex gradients follow PyTorch's convention
+  needs is not computed. A first-order backward (no ``create_graph``) runs the
+  same rule as one C++ call (``dot_general_grad``), which also chooses the operand
+  order and layout the kernels run fastest on. Complex gradients follow PyTorch's convention
   (conjugated), unlike ``batchdot.batch_dot_grad``'s linear transpose.
 
 Importing this module imports torch; ``import batchdot`` alone does not.
@@ -107,8 +109,17 @@ def _gradient(g, other, target, dims, target_is_lhs):
 
 def _backward(ctx, g):
     lhs, rhs = ctx.saved_tensors
-    grad_lhs = _gradient(g, rhs, lhs, ctx.dims, True) if ctx.needs_input_grad[0] else None
-    grad_rhs = _gradient(g, lhs, rhs, ctx.dims, False) if ctx.needs_input_grad[1] else None
+    want_lhs, want_rhs = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    if not torch.is_grad_enabled() and not g.is_complex() and lhs.dtype == rhs.dtype == g.dtype:
+        # A first-order backward (no create_graph): the same transpose rule in one C++
+        # call, which also picks the operand order and layout the kernels run fastest.
+        grad_lhs, grad_rhs = _batchdot._dot_general_grad_wanted(
+            _borrow(lhs, "lhs"), _borrow(rhs, "rhs"), _borrow(g, "grad_output"), ctx.dims, want_lhs, want_rhs)
+        return (None if grad_lhs is None else torch.from_numpy(grad_lhs),
+                None if grad_rhs is None else torch.from_numpy(grad_rhs), None)
+    # Differentiable: each gradient is a batchdot.torch.dot_general, so it can be differentiated again.
+    grad_lhs = _gradient(g, rhs, lhs, ctx.dims, True) if want_lhs else None
+    grad_rhs = _gradient(g, lhs, rhs, ctx.dims, False) if want_rhs else None
     return grad_lhs, grad_rhs, None
 
 

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <string>
 
+#include "gradients/layout_choice.hpp"
 #include "gradients/strided_store.hpp"
 #include "semantics/messages.hpp"
 
@@ -55,6 +56,33 @@ GradientContraction Transpose(const Contraction& forward, const Side& target, co
   c.dtype = forward.dtype;
   return grad;
 }
+
+}  // namespace
+
+GradientContraction OtherFirst(const GradientContraction& grad) {
+  GradientContraction swapped;
+  swapped.other_first = !grad.other_first;
+  const Contraction& c = grad.c;
+  Contraction& s = swapped.c;
+  s.lhs_batch = c.rhs_batch;
+  s.rhs_batch = c.lhs_batch;
+  s.lhs_contracting = c.rhs_contracting;
+  s.rhs_contracting = c.lhs_contracting;
+  s.lhs_free = c.rhs_free;
+  s.rhs_free = c.lhs_free;
+  s.dtype = c.dtype;
+  // Output blocks: batch, lhs free, rhs free -> batch, rhs free, lhs free.
+  const size_t nb = c.lhs_batch.size(), nl = c.lhs_free.size();
+  for (const auto& [from, to] : {std::pair<size_t, size_t>{0, nb}, {nb + nl, c.output_shape.size()}, {nb, nb + nl}}) {
+    for (size_t i = from; i < to; ++i) {
+      swapped.target_axis.push_back(grad.target_axis[i]);
+      s.output_shape.push_back(c.output_shape[i]);
+    }
+  }
+  return swapped;
+}
+
+namespace {
 
 // A view of `out` with axes permuted by `axes` (new axis i = old axis axes[i]).
 struct PermutedView {
@@ -126,16 +154,21 @@ void CheckGradOut(const char* api, const Contraction& forward, const TensorView&
 }
 
 // Runs one gradient into `target`: straight into its permuted strides when the
-// dtype matches and nothing is accumulated, else into a scratch result that
-// StoreStrided converts and/or adds (the kernels only overwrite).
-void RunOne(const GradientContraction& grad, const TensorView& g, const TensorView& other,
+// dtype matches, nothing is accumulated and the strides keep the kernel calls
+// large; else into a contiguous scratch result that StoreStrided converts, adds
+// (the kernels only overwrite: beta = 0) or scatters.
+void RunOne(const GradientContraction& natural, const TensorView& g, const TensorView& other_in,
             const MutableTensorView& target, bool accumulate, const Options& options) {
+  const GradientContraction grad = OrientForTarget(natural, target);
+  const OperandForPlanner other(grad, g, other_in);
+  const TensorView& lhs = grad.other_first ? other.view : g;
+  const TensorView& rhs = grad.other_first ? g : other.view;
   const PermutedView permuted(target, grad.target_axis);
-  if (!accumulate && target.dtype == grad.c.dtype) {
-    Execute(grad.c, g, other, permuted.view, options);
+  if (!accumulate && target.dtype == grad.c.dtype && BlocksMergeInTarget(grad, target)) {
+    Execute(grad.c, lhs, rhs, permuted.view, options);
     return;
   }
-  const Tensor scratch = Execute(grad.c, g, other, options);
+  const Tensor scratch = Execute(grad.c, lhs, rhs, options);
   StoreStrided(scratch.view(), permuted.view, accumulate);
 }
 

@@ -16,7 +16,14 @@ namespace batchdot::gradients {
 struct GradientContraction {
   Contraction c;
   std::vector<int64_t> target_axis;
+  // c's lhs is the other operand and its rhs grad_out (see OtherFirst).
+  bool other_first = false;
 };
+
+// The same gradient with the operands' roles swapped: output batch, then the
+// target's contracted axes, then its free axes. Which order writes the target
+// densely depends on the target's strides (layout_choice.hpp).
+GradientContraction OtherFirst(const GradientContraction& grad);
 
 // JAX's _dot_general_transpose_lhs for `forward` (x = lhs): contract grad_out's
 // y-free axes with y's free axes, batch with batch; the remaining y axes (y's
