@@ -59,9 +59,11 @@ def run_one(threads, reps_scale):
         a, b = ours(), theirs()
         for u, v in zip(a, b):  # same gradients, or the timing means nothing
             assert torch.allclose(u, v, rtol=1e-4, atol=1e-3), name
-        work = x.numel() * ys[-1] if axes is None else x.numel() * ys[1]
-        reps = max(5, min(2000, int(reps_scale * 2e8 / max(work, 1))))
-        inner = max(1, int(2e6 / max(work, 1)))  # calls per sample, so a sample is >= ~1 ms
+        start = time.perf_counter()
+        theirs()
+        once = time.perf_counter() - start
+        inner = max(1, int(5e-3 / once))  # calls per sample, so a sample takes >= ~5 ms
+        reps = max(5, int(25 * reps_scale))
         t_ours, t_theirs = [], []
         for _ in range(reps):
             for fn, store in ((ours, t_ours), (theirs, t_theirs)):

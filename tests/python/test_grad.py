@@ -280,3 +280,11 @@ def test_docstring_examples():
         for test in finder.find(fn, fn.__name__, globs={}):
             failed += doctest.DocTestRunner().run(test).failed
     assert failed == 0
+
+
+def test_import_batchdot_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, batchdot; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
