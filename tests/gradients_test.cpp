@@ -76,6 +76,24 @@ Oracle NaiveGradients(const TensorView& x, const TensorView& y, const DotDimensi
   return r;
 }
 
+// Every element of a strided view, in C order.
+std::vector<double> ViewDoubles(const TensorView& v) {
+  std::vector<double> values;
+  std::vector<int64_t> index(v.shape.size(), 0);
+  for (int64_t i = 0; i < v.num_elements(); ++i) {
+    values.push_back(At(v, index));
+    for (size_t axis = index.size(); axis-- > 0;) {
+      if (++index[axis] < v.shape[axis]) break;
+      index[axis] = 0;
+    }
+  }
+  return values;
+}
+
+MutableTensorView Writable(Operand& op) {
+  return {op.buffer.data() + op.origin * SizeOf(op.dtype), op.dtype, op.shape, op.strides};
+}
+
 std::vector<double> AsDoubles(const Tensor& t) {
   std::vector<double> v(static_cast<size_t>(t.num_elements()));
   for (size_t i = 0; i < v.size(); ++i) {
@@ -127,6 +145,21 @@ TEST(DotGeneralGrad, MatchesNaiveOracleOnRandomContractions) {
     // Small integers: every sum is exact in float32 too.
     ASSERT_EQ(AsDoubles(got.grad_x), want.gx) << "trial " << trial;
     ASSERT_EQ(AsDoubles(got.grad_y), want.gy) << "trial " << trial;
+    // Into strided targets (transposed, step-2, negative, permuted), every third
+    // trial accumulating onto what they hold.
+    Operand tx = MakeOperand(dtype, xshape, RandomLayout(rng), rng);
+    Operand ty = MakeOperand(dtype, yshape, RandomLayout(rng), rng);
+    const bool accumulate = trial % 3 == 0;
+    std::vector<double> want_x = want.gx, want_y = want.gy;
+    if (accumulate) {
+      const std::vector<double> before_x = ViewDoubles(tx.view()), before_y = ViewDoubles(ty.view());
+      for (size_t i = 0; i < want_x.size(); ++i) want_x[i] += before_x[i];
+      for (size_t i = 0; i < want_y.size(); ++i) want_y[i] += before_y[i];
+    }
+    const MutableTensorView txv = Writable(tx), tyv = Writable(ty);
+    dot_general_grad(x.view(), y.view(), d, g.view(), GradientTargets{&txv, &tyv, accumulate});
+    ASSERT_EQ(ViewDoubles(tx.view()), want_x) << "trial " << trial;
+    ASSERT_EQ(ViewDoubles(ty.view()), want_y) << "trial " << trial;
     ++cases;
   }
   EXPECT_EQ(cases, 400);
