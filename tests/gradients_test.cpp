@@ -336,7 +336,12 @@ TEST(BatchDotGrad, ErrorsNameTheMismatch) {
   const MutableTensorView wrong_view = wrong.mutable_view();
   EXPECT_EQ(KindOf([&] { keras::batch_dot_grad(x.view(), y.view(), {}, g.view(), {&wrong_view}); }),
             ErrorKind::kShape);
-  const std::vector<int64_t> xs = {2, 3, 4}, xst = {12, 4, 1};
+  std::vector<float> small(12);
+  const std::vector<int64_t> xs = {2, 3, 4}, xst = {12, 4, 1}, broadcast = {0, 4, 1};
+  const MutableTensorView shared{small.data(), DType::kFloat32, xs, broadcast};
+  GradientTargets accumulate_shared{&shared, nullptr, true};
+  EXPECT_EQ(KindOf([&] { keras::batch_dot_grad(x.view(), y.view(), {}, g.view(), accumulate_shared); }),
+            ErrorKind::kShape);
   const MutableTensorView aliased{const_cast<void*>(g.view().data), DType::kFloat32, xs, xst};
   EXPECT_EQ(KindOf([&] { keras::batch_dot_grad(x.view(), y.view(), {}, g.view(), {&aliased}); }),
             ErrorKind::kShape);

@@ -135,6 +135,12 @@ void CheckTarget(const char* api, const std::string& name, const MutableTensorVi
   if (grad.num_elements() > 0 && grad.data == nullptr) {
     Fail(ErrorKind::kShape, std::string(api) + ": " + name + " has no data pointer");
   }
+  for (size_t i = 0; i < grad.shape.size() && grad.num_elements() > 0; ++i) {
+    if (grad.shape[i] > 1 && grad.strides_elems[i] == 0) {
+      Fail(ErrorKind::kShape, std::string(api) + ": " + name + " has stride 0 on axis " + std::to_string(i) +
+                                  " of size " + std::to_string(grad.shape[i]) + ": its elements would share memory");
+    }
+  }
 }
 
 void CheckGradOut(const char* api, const Contraction& forward, const TensorView& grad_out) {

@@ -191,3 +191,12 @@ def test_training_example_loss_falls_and_gradients_match_torch_composite():
         torch.nn.functional.mse_loss(model(x), y).backward()
     for (name, a), (_, b) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-6), name
+
+
+def test_rank_two_pair_unit_axis_gradcheck():
+    # Keras' (B, 1) output: grad_output has the trailing unit axis.
+    rng = np.random.default_rng(12)
+    x, y = double((3, 4), rng), double((3, 4), rng, 2)
+    assert bt.batch_dot(x, y).shape == (3, 1)
+    assert gradcheck(bt.batch_dot, (x, y))
+    assert gradgradcheck(bt.batch_dot, (x, y))
