@@ -88,36 +88,37 @@ void Execute(const Contraction& c, const Operand& x, const Operand& y, const Out
   }
 }
 
-PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* out) {
+// Converts the arguments and resolves them with `api`'s rules (GIL held).
+Contraction ResolveArguments(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, Operand& x, Operand& y) {
   static constexpr const char* kNames[3][2] = {{"x", "y"}, {"x1", "x2"}, {"lhs", "rhs"}};
   const int which = static_cast<int>(api);
-  Operand x, y;
   ToOperand(lhs, kNames[which][0], x);
   ToOperand(rhs, kNames[which][1], y);
-  Contraction c;
   switch (api) {
     case Api::kKeras: {
       const batchdot::AxesArg axes = ToAxesArg(spec, AxesFlavor::kKeras);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+      return Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
         return batchdot::keras::Resolve(a, b, axes);
       });
-      break;
     }
     case Api::kMindSpore: {
       const batchdot::AxesArg axes = ToAxesArg(spec, AxesFlavor::kMindSpore);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+      return Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
         return batchdot::mindspore::Resolve(a, b, axes);
       });
-      break;
     }
-    case Api::kDotGeneral: {
-      const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
-        return batchdot::ResolveDotGeneral(a, b, dims);
-      });
+    case Api::kDotGeneral:
       break;
-    }
   }
+  const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
+  return Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+    return batchdot::ResolveDotGeneral(a, b, dims);
+  });
+}
+
+PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* out) {
+  Operand x, y;
+  const Contraction c = ResolveArguments(api, lhs, rhs, spec, x, y);
   Output output;
   PrepareOutput(c, x, y, out, output);
   Execute(c, x, y, output);
@@ -176,6 +177,11 @@ PyObject* Entry(Api api, const char* function, const char* const (&names)[4], in
 }
 
 }  // namespace
+
+batchdot::Contraction ResolveOnly(ResolveApi api, PyObject* lhs, PyObject* rhs, PyObject* spec) {
+  Operand x, y;
+  return ResolveArguments(static_cast<Api>(api), lhs, rhs, spec, x, y);
+}
 
 void SetExceptionClasses(PyObject* value_error_class, PyObject* dtype_error_class) {
   g_value_error = value_error_class;

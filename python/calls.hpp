@@ -5,6 +5,8 @@
 
 #include <Python.h>
 
+#include "batchdot/batchdot.hpp"
+
 namespace batchdot_py {
 
 // batchdot.batch_dot(x, y, axes=None, out=None): Keras rules.
@@ -14,6 +16,15 @@ PyObject* MindSporeBatchDot(PyObject* self, PyObject* const* args, Py_ssize_t na
                             PyObject* kwnames);
 // batchdot.dot_general(lhs, rhs, dimension_numbers, out=None).
 PyObject* DotGeneral(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+
+// Converts and resolves (lhs, rhs, axes or dimension_numbers) exactly as the call
+// of that front end does, without computing: the same errors in the same order.
+// Zero-stride inputs cost nothing, so shape-and-dtype stand-ins can be resolved.
+enum class ResolveApi { kKeras = 0, kMindSpore = 1, kDotGeneral = 2 };
+batchdot::Contraction ResolveOnly(ResolveApi api, PyObject* lhs, PyObject* rhs, PyObject* spec);
+
+// Registers batchdot._batchdot._resolve (resolve_calls.cpp).
+void AddResolveCalls(PyObject* module);
 
 // The Python classes raised for batchdot::Error (a ValueError subclass) and for
 // errors of kind kDType (a TypeError subclass). Set once at module init.

@@ -188,6 +188,7 @@ PYBIND11_MODULE(_batchdot, m) {
   AddFunction(m, "batch_dot", &g_keras_def, "batchdot");
   AddFunction(m, "mindspore_batch_dot", &g_mindspore_def, "batchdot.mindspore");
   AddFunction(m, "dot_general", &g_dot_general_def, "batchdot");
+  batchdot_py::AddResolveCalls(m.ptr());  // resolve without computing (batchdot.dask)
 
   m.def(
       "set_num_threads",
