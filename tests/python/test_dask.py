@@ -218,6 +218,7 @@ def test_mixed_dtypes_promote_like_the_numpy_front_end(dx, dy, rng):
     (5, 5, (((3, 1), (1, 3)), ((0, 2), (2, 0)))),      # two batch and two contracted axes, out of order
     (3, 3, (((), ()), ((0,), (0,)))),                  # batched outer product
     (2, 2, (((1,), (0,)), ((), ()))),                  # plain matrix product
+    (1, 1, (((0,), (0,)), ((), ()))),                  # vector dot: a 0-d result
 ])
 def test_dot_general_several_axes(x_ndim, y_ndim, dims, rng):
     (lc, rc), (lb, rb) = dims
