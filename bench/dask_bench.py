@@ -6,7 +6,7 @@ Usage (after `make build`):
                                                                  [--markdown FILE] [--json FILE]
 
 A LocalCluster of 2 worker processes x 1 thread (batchdot, NumPy and OpenBLAS one thread
-each), memory_limit 384 MiB per worker. Every case gives all methods the same input chunking,
+each), memory_limit 512 MiB per worker. Every case gives all methods the same input chunking,
 and methods run interleaved (method A, B, C, then A, B, C again, ...); reported are medians
 and the ratio batchdot / peer (< 1: batchdot is faster).
 
@@ -38,7 +38,7 @@ from dask.distributed import Client, LocalCluster, wait  # noqa: E402
 import batchdot  # noqa: E402
 import batchdot.dask as bdd  # noqa: E402
 
-MEMORY_LIMIT = "384MiB"
+MEMORY_LIMIT = "512MiB"
 
 
 def keras_crossed_matmul(x, y):
@@ -72,7 +72,7 @@ def cases(quick):
                               "batchdot partial sums": lambda x, y: bdd.batch_dot(x, y, gather_limit=0),
                               "da.einsum": lambda x, y: da.einsum("bij,bjk->bik", x, y),
                               "da.matmul": lambda x, y: da.matmul(x, y)})
-    big_b = 8192 // scale  # 512 MiB per float32 input, 1.5 GiB with the result: 4x one worker's limit
+    big_b = 8192 // scale  # 512 MiB per float32 input, 1.5 GiB with the result: 3x one worker's limit
     big = dict(name=f"beyond memory: ({big_b},128,128)x({big_b},128,128) f32 from da.random, chunks 128",
                x=((big_b, 128, 128), (128, 128, 128)), y=((big_b, 128, 128), (128, 128, 128)), dtype=f32,
                generated=True, max_repeats=3,  # ~10 s of generation per run

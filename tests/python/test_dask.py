@@ -131,6 +131,15 @@ def test_identical_bytes_for_any_batch_chunking(rng):
     assert got.compute().tobytes() == want
 
 
+def test_partial_products_identical_bytes_for_any_batch_chunking(rng):
+    """With K chunked and summed as partials, the bytes depend on the K chunks only."""
+    x = rng.standard_normal((24, 5, 40)).astype(np.float32)
+    y = rng.standard_normal((24, 40, 3)).astype(np.float32)
+    results = {bdd.batch_dot(da.from_array(x, chunks=(b, 5, 16)), da.from_array(y, chunks=(b, 16, 3)),
+                             gather_limit=0).compute().tobytes() for b in (1, 5, 7, 24)}
+    assert len(results) == 1
+
+
 def test_chunked_k_is_gathered_under_the_limit(rng):
     x = rng.standard_normal((6, 4, 50)).astype(np.float32)
     y = rng.standard_normal((6, 50, 3)).astype(np.float32)

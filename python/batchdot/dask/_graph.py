@@ -24,6 +24,7 @@ from dask.utils import parse_bytes
 
 from .. import _batchdot
 from ._blocks import contract_block
+from ._tree_sum import tree_sum
 
 
 def _as_dask(obj):
@@ -119,5 +120,5 @@ def contract(api, x, y, spec, gather_limit=None, split_every=None):
         dimension_numbers=dims, ndim=ndim)
     if partial_labels:
         trailing = tuple(range(len(out_index), ndim))
-        result = result.sum(axis=trailing, dtype=dtype, split_every=split_every)
+        result = tree_sum(result, trailing, dtype, split_every)
     return result
