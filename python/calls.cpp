@@ -187,6 +187,13 @@ bool BindArguments(const char* function, const char* const (&names)[4], int requ
   return true;
 }
 
+batchdot::Contraction ResolveOnly(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec) {
+  Operand x, y;
+  ToOperand(lhs, OperandName(api, 0), x);
+  ToOperand(rhs, OperandName(api, 1), y);
+  return ResolveCall(api, x, y, spec);
+}
+
 void SetExceptionClasses(PyObject* value_error_class, PyObject* dtype_error_class) {
   g_value_error = value_error_class;
   g_dtype_error = dtype_error_class;

@@ -26,6 +26,14 @@ batchdot::Contraction ResolveCall(Api api, const Operand& x, const Operand& y, P
 bool BindArguments(const char* function, const char* const (&names)[4], int required, PyObject* const* args,
                    Py_ssize_t nargs, PyObject* kwnames, PyObject* (&values)[4]);
 
+// Converts and resolves (lhs, rhs, axes or dimension_numbers) exactly as the call
+// of that front end does, without computing: the same errors in the same order.
+// Zero-stride inputs cost nothing, so shape-and-dtype stand-ins can be resolved.
+batchdot::Contraction ResolveOnly(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec);
+
+// Registers batchdot._batchdot._resolve (resolve_calls.cpp).
+void AddResolveCalls(PyObject* module);
+
 // batchdot.batch_dot(x, y, axes=None, out=None): Keras rules.
 PyObject* KerasBatchDot(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 // batchdot.mindspore.batch_dot(x1, x2, axes=None, out=None): MindSpore rules.

@@ -205,6 +205,7 @@ PYBIND11_MODULE(_batchdot, m) {
   AddFunction(m, "mindspore_batch_dot_grad", &g_grad_defs[1], "batchdot.mindspore");
   AddFunction(m, "dot_general_grad", &g_grad_defs[2], "batchdot");
   AddFunction(m, "_dot_general_grad_wanted", &g_grad_defs[3], "batchdot");
+  batchdot_py::AddResolveCalls(m.ptr());  // resolve without computing (batchdot.dask)
 
   m.def(
       "set_num_threads",
