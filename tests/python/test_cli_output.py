@@ -106,7 +106,7 @@ def test_output_paths_that_are_not_files(tmp_path, name, needle):
     before = sorted(os.listdir(tmp_path))
     proc = subprocess.run([CLI, "run", xp, yp, "-o", name], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     line = expect_failure(proc, 1)
-    assert f": {needle}" in line and line.startswith(f"batchdot: error: {name}: "), line
+    assert needle in line and line.startswith(f"batchdot: error: {name}: "), line
     assert sorted(os.listdir(tmp_path)) == before and os.listdir(tmp_path / "sub") == []
 
 

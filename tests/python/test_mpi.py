@@ -97,7 +97,7 @@ def error_cases(tmp_path):
     return {
         "missing input": ([tmp_path / "nope.npy", yp, "-o", tmp_path / "out.npy"], "nope.npy"),
         "malformed input": ([tmp_path / "bad.npy", yp, "-o", tmp_path / "out.npy"], "bad.npy"),
-        "bad axes": ([xp, yp, "-o", tmp_path / "out.npy", "--axes=1,1"], "axes"),
+        "bad axes": ([xp, yp, "-o", tmp_path / "out.npy", "--axes=7"], "out of range"),
         "missing folder": ([xp, yp, "-o", tmp_path / "no" / "out.npy"], "cannot write into folder"),
         "folder as output": ([xp, yp, "-o", tmp_path], "is an existing folder"),
         "no space": ([tmp_path / "ex.npy", tmp_path / "ey.npy", "-o", tmp_path / "out.npy"], "not enough space"),
