@@ -1,5 +1,6 @@
 #include "batchdot/progress.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace batchdot::cli {
@@ -29,7 +30,8 @@ void Progress::Finish() {
 
 void Progress::Draw(bool final_line) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-  const double items = static_cast<double>(done_) / static_cast<double>(item_bytes_);
+  // Whole items only: a half-written item is not done.
+  const double items = std::floor(static_cast<double>(done_) / static_cast<double>(item_bytes_));
   const double total_items = static_cast<double>(total_bytes_) / static_cast<double>(item_bytes_);
   const double rate = seconds > 0 ? items / seconds : 0;
   const double left = rate > 0 ? (total_items - items) / rate : 0;
