@@ -53,15 +53,19 @@ struct Piece {
   TensorView view(DType dtype) const { return {data, dtype, shape, strides}; }
 };
 
-Piece Slice(const io::MappedNpy& file, const std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>>& ranges,
-            Buffer& copy) {
+// [begin, end) along one axis of an operand.
+struct AxisRange {
+  int64_t axis, begin, end;
+};
+
+Piece Slice(const io::MappedNpy& file, const std::vector<AxisRange>& ranges, Buffer& copy) {
   const TensorView stored = file.stored_view();
   Piece piece{std::vector<int64_t>(stored.shape.begin(), stored.shape.end()),
               std::vector<int64_t>(stored.strides_elems.begin(), stored.strides_elems.end()), stored.data};
   int64_t offset = 0;
-  for (const auto& [axis, range] : ranges) {
-    piece.shape[axis] = range.second - range.first;
-    offset += range.first * piece.strides[axis];
+  for (const AxisRange& range : ranges) {
+    piece.shape[range.axis] = range.end - range.begin;
+    offset += range.begin * piece.strides[range.axis];
   }
   piece.data = static_cast<const uint8_t*>(stored.data) + offset * static_cast<int64_t>(SizeOf(stored.dtype));
   if (file.needs_native_copy()) {
@@ -166,14 +170,14 @@ std::vector<Chunk> ChunkedRun::Chunks(int64_t item_begin, int64_t item_end) cons
 void* ChunkedRun::Compute(const Chunk& chunk) {
   const Contraction& whole = problem_.contraction;
   Contraction c = whole;
-  std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>> x_ranges, y_ranges;
+  std::vector<AxisRange> x_ranges, y_ranges;
   if (!whole.lhs_batch.empty()) {
-    x_ranges.push_back({whole.lhs_batch[0], {chunk.item_begin, chunk.item_end}});
-    y_ranges.push_back({whole.rhs_batch[0], {chunk.item_begin, chunk.item_end}});
+    x_ranges.push_back({whole.lhs_batch[0], chunk.item_begin, chunk.item_end});
+    y_ranges.push_back({whole.rhs_batch[0], chunk.item_begin, chunk.item_end});
     c.output_shape[0] = chunk.item_end - chunk.item_begin;
   }
   if (chunk.row_end >= 0) {
-    x_ranges.push_back({whole.lhs_free[0], {chunk.row_begin, chunk.row_end}});
+    x_ranges.push_back({whole.lhs_free[0], chunk.row_begin, chunk.row_end});
     c.output_shape[1] = chunk.row_end - chunk.row_begin;
   }
   const Piece x = Slice(problem_.x, x_ranges, scratch_->x_copy);

@@ -38,6 +38,8 @@ struct Chunk {
 // native or converted copies of the input pieces.
 inline constexpr int64_t kDefaultChunkBytes = int64_t{16} << 20;
 
+// Splits and computes one RunProblem, which must outlive it. Not thread-safe
+// (one driver per thread); each Compute() uses the library's worker threads.
 class ChunkedRun {
  public:
   ChunkedRun(const RunProblem& problem, const RunOptions& options);
