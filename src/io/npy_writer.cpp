@@ -60,10 +60,17 @@ class OutputFile {
     }
   }
 
-  // Some file systems report write errors only when the file is closed.
+  // The data reach the disk before the rename makes them visible, so a crash
+  // never leaves a complete-looking name over partial data. Some file systems
+  // report write errors only when the file is closed.
   void Close() {
     const int fd = fd_;
     fd_ = -1;
+    if (::fsync(fd) != 0) {
+      const int error = errno;
+      ::close(fd);
+      FailIo(reported_path_, std::string("cannot sync the output to disk: ") + std::strerror(error));
+    }
     if (::close(fd) != 0)
       FailIo(reported_path_, std::string("cannot write: ") + std::strerror(errno));
   }

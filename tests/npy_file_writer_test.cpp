@@ -1,0 +1,146 @@
+// The out-of-core .npy writer and the mapped reader it pairs with: np.save's
+// bytes from pieces written in any order, no file left on failure, the -o path
+// checks, and per-piece native copies that keep the layout's axis order.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <functional>
+#include <numeric>
+#include <vector>
+
+#include "batchdot/error.hpp"
+#include "io/npy.hpp"
+#include "io/npy_file_writer.hpp"
+#include "io/npy_mapped.hpp"
+#include "npy_test_util.hpp"
+
+namespace batchdot::io {
+namespace {
+
+using testing::ReadAll;
+using testing::TempDir;
+
+std::string ErrorOf(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kIo);
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return {};
+}
+
+TEST(NpyFileWriter, PiecesInAnyOrderGiveWriteNpysBytes) {
+  TempDir dir;
+  std::vector<double> values(5 * 7 * 3);
+  std::iota(values.begin(), values.end(), -20.0);
+  const int64_t shape[3] = {5, 7, 3}, strides[3] = {21, 3, 1};
+  WriteNpy(dir.File("whole.npy"), TensorView{values.data(), DType::kFloat64, shape, strides});
+  {
+    NpyFileWriter writer(dir.File("pieces.npy"), TemporaryNpyPath(dir.File("pieces.npy")), DType::kFloat64, shape);
+    EXPECT_EQ(writer.data_bytes(), values.size() * 8);
+    for (int64_t item : {3, 0, 4, 1, 2}) {  // out of order, like ranks finishing at different times
+      std::vector<double> piece(values.begin() + item * 21, values.begin() + (item + 1) * 21);
+      writer.WriteData(static_cast<uint64_t>(item) * 21 * 8, piece.data(), piece.size() * 8);
+    }
+    writer.Commit();
+  }
+  EXPECT_EQ(ReadAll(dir.File("pieces.npy")), ReadAll(dir.File("whole.npy")));
+  EXPECT_EQ(dir.Entries().size(), 2u);
+}
+
+TEST(NpyFileWriter, WithoutCommitNothingIsLeftAndTheTargetIsUntouched) {
+  TempDir dir;
+  const std::string target = dir.Write("out.npy", {'o', 'l', 'd'});
+  const int64_t shape[2] = {100, 100};
+  {
+    NpyFileWriter writer(target, TemporaryNpyPath(target), DType::kFloat32, shape);
+    EXPECT_EQ(dir.Entries().size(), 2u);  // the target and the pre-sized temporary file
+  }
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"out.npy"});
+  EXPECT_EQ(ReadAll(target), (testing::Bytes{'o', 'l', 'd'}));
+}
+
+TEST(NpyFileWriter, TheTemporaryFileIsPreSized) {
+  TempDir dir;
+  const std::string target = dir.File("out.npy"), temp = TemporaryNpyPath(target);
+  const int64_t shape[3] = {3, 1000, 1000};
+  NpyFileWriter writer(target, temp, DType::kComplex64, shape);
+  struct stat info {};
+  ASSERT_EQ(stat(temp.c_str(), &info), 0);
+  EXPECT_EQ(static_cast<uint64_t>(info.st_size), NpyPrefix(DType::kComplex64, shape).size() + 3u * 1000 * 1000 * 8);
+}
+
+TEST(NpyFileWriter, NotEnoughSpaceNamesBothSizes) {
+  TempDir dir;
+  const int64_t shape[3] = {1000, 1000000, 1000000};  // 3.6 PiB of float32 and a 128-byte header
+  const std::string message = ErrorOf([&] {
+    NpyFileWriter writer(dir.File("out.npy"), TemporaryNpyPath(dir.File("out.npy")), DType::kFloat32, shape);
+  });
+  EXPECT_NE(message.find("not enough space"), std::string::npos) << message;
+  EXPECT_NE(message.find("3.6 PiB (4000000000000128 bytes)"), std::string::npos) << message;
+  EXPECT_TRUE(dir.Entries().empty());
+}
+
+TEST(CheckOutputPath, RefusesEverythingThatCannotBeAFile) {
+  TempDir dir;
+  dir.Write("file", {1});
+  mkdir(dir.File("sub").c_str(), 0755);
+  EXPECT_NE(ErrorOf([] { CheckOutputPath(""); }).find("'': the output path is empty"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { CheckOutputPath(dir.File("sub") + "/"); }).find("ends in '/'"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { CheckOutputPath(dir.File("sub")); }).find("existing folder"), std::string::npos);
+  EXPECT_NE(ErrorOf([] { CheckOutputPath("."); }).find(".: the output path is an existing folder"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { CheckOutputPath("/dev/null"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { CheckOutputPath(dir.File("no/out.npy")); }).find("No such file or directory"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { CheckOutputPath(dir.File("file/out.npy")); }).find("not a folder"), std::string::npos);
+  CheckOutputPath(dir.File("new.npy"));  // fine: a new file in an existing folder
+  CheckOutputPath(dir.File("file"));     // fine: an existing regular file is replaced
+}
+
+TEST(NpyFileWriter, FolderAndSizeText) {
+  EXPECT_EQ(FolderOf("out.npy"), ".");
+  EXPECT_EQ(FolderOf("/out.npy"), "/");
+  EXPECT_EQ(FolderOf("a/b/out.npy"), "a/b");
+  EXPECT_EQ(ByteSizeText(512), "512 B");
+  EXPECT_EQ(ByteSizeText(3 << 20), "3.0 MiB");
+  EXPECT_EQ(ByteSizeText(uint64_t{3} << 29), "1.5 GiB");
+  const std::string temp = TemporaryNpyPath("a/b/out.npy");
+  EXPECT_EQ(temp.rfind("a/b/.out.npy.tmp.", 0), 0u) << temp;
+}
+
+// A big-endian Fortran-order int32 (2, 3, 4) file: the mapping keeps the stored
+// bytes, and a native copy of a sub-view keeps Fortran order.
+TEST(MappedNpy, NativeCopyOfAPieceKeepsTheAxisOrder) {
+  TempDir dir;
+  std::vector<int32_t> logical(24);  // logical[(a * 3 + b) * 4 + c] = value at (a, b, c)
+  std::iota(logical.begin(), logical.end(), 1000);
+  testing::Bytes data;
+  for (int c = 0; c < 4; ++c)
+    for (int b = 0; b < 3; ++b)
+      for (int a = 0; a < 2; ++a) {
+        const uint32_t v = static_cast<uint32_t>(logical[(a * 3 + b) * 4 + c]);
+        for (int byte = 3; byte >= 0; --byte) data.push_back(static_cast<uint8_t>(v >> (8 * byte)));
+      }
+  const std::string path = dir.Write(
+      "be.npy", testing::MakeV1("{'descr': '>i4', 'fortran_order': True, 'shape': (2, 3, 4), }", data));
+  const MappedNpy file(path, {});
+  ASSERT_TRUE(file.needs_native_copy());
+  const TensorView stored = file.stored_view();
+  EXPECT_EQ(std::vector<int64_t>(stored.strides_elems.begin(), stored.strides_elems.end()),
+            (std::vector<int64_t>{1, 2, 6}));
+  // The piece [1:2, 0:3, 1:3].
+  const int64_t shape[3] = {1, 3, 2};
+  const auto* base = static_cast<const int32_t*>(stored.data) + 1 * 1 + 1 * 6;
+  const TensorView piece{base, DType::kInt32, shape, stored.strides_elems};
+  std::vector<int32_t> copy(6);
+  const std::vector<int64_t> strides = CopyToNative(piece, /*swap_bytes=*/true, copy.data());
+  EXPECT_EQ(strides, (std::vector<int64_t>{1, 1, 3}));
+  for (int b = 0; b < 3; ++b)
+    for (int c = 0; c < 2; ++c) EXPECT_EQ(copy[b * strides[1] + c * strides[2]], logical[(1 * 3 + b) * 4 + c + 1]);
+}
+
+}  // namespace
+}  // namespace batchdot::io

@@ -1,0 +1,139 @@
+"""`batchdot-mpi run` under OpenMPI: 1 to 4 ranks write one .npy with MPI-IO.
+
+Contract checked here: the output bytes equal `batchdot run`'s for every rank count (including ranks
+that get no batch item), thread count and chunk budget; an error on any rank is one 'batchdot: error:'
+line, exit status 1, and no output or temporary file; nothing hangs (every run has a timeout).
+The binary is build/bin/batchdot-mpi or $BATCHDOT_MPI; mpirun comes from Debian's openmpi-bin.
+"""
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from test_cli import CLI, REPO, oracle, run_cli, small_ints
+
+MPI_CLI = os.path.abspath(os.environ.get("BATCHDOT_MPI", os.path.join(REPO, "build", "bin", "batchdot-mpi")))
+MPIRUN = shutil.which("mpirun") or "/usr/bin/mpirun"
+# Containers: root, more ranks than cores, and no ptrace for the shared-memory single-copy path.
+MPI_ENV = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mpi_exists():
+    assert os.access(MPIRUN, os.X_OK), "mpirun is missing: install openmpi-bin (make deps)"
+    assert os.access(MPI_CLI, os.X_OK), f"{MPI_CLI} is missing: build with libopenmpi-dev installed"
+
+
+def mpirun(ranks, *args, timeout=180):
+    command = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-q", "-n", str(ranks), MPI_CLI, *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=MPI_ENV)
+
+
+def error_lines(proc):
+    return [line for line in proc.stderr.splitlines() if line.startswith("batchdot: error:")]
+
+
+def leftovers(folder):
+    return sorted(n for n in os.listdir(folder) if ".tmp." in n)
+
+
+PROBLEMS = [
+    ((7, 9, 17), (7, 17, 33), [], "float32"),
+    ((2, 40, 16), (2, 16, 24), [], "float64"),                          # fewer items than ranks
+    ((5, 200, 37), (5, 37, 45), ["--chunk-bytes", "1"], "float32"),     # row bands
+    ((13, 12, 4, 5), (13, 12, 5, 8), ["--chunk-bytes", "3000"], "float32"),
+    ((9, 30, 6), (9, 6, 20), ["--threads", "2"], "int64"),
+    ((0, 3, 4), (0, 4, 5), [], "float32"),                              # no items at all
+]
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: f"{p[0]}x{p[1]}{''.join(p[2])}")
+def test_bytes_equal_batchdot_run_for_1_to_4_ranks(tmp_path, problem):
+    xs, ys, extra, dtype = problem
+    rng = np.random.default_rng(len(xs) * 100 + xs[0])
+    if np.dtype(dtype).kind == "f":
+        x, y = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ys).astype(dtype)
+    else:
+        x, y = small_ints(rng, xs, dtype), small_ints(rng, ys, dtype)
+    xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xp, x)
+    np.save(yp, y.astype(y.dtype.newbyteorder(">")))  # converted per chunk on every rank
+    single = run_cli("run", xp, yp, "-o", tmp_path / "cli.npy")
+    assert single.returncode == 0, single.stderr
+    want = (tmp_path / "cli.npy").read_bytes()
+    np.testing.assert_allclose(np.load(tmp_path / "cli.npy"), oracle(x, y), rtol=1e-5, atol=1e-4)
+    for ranks in (1, 2, 3, 4):
+        out = tmp_path / f"mpi{ranks}.npy"
+        proc = mpirun(ranks, "run", xp, yp, "-o", out, *extra)
+        assert proc.returncode == 0, (ranks, proc.stderr)
+        assert error_lines(proc) == []
+        assert out.read_bytes() == want, ranks
+    assert leftovers(tmp_path) == []
+
+
+def test_every_run_option_is_accepted(tmp_path):
+    rng = np.random.default_rng(9)
+    x, y = rng.standard_normal((6, 5, 4)).astype(np.float32), rng.standard_normal((6, 3, 5)).astype(np.float32)
+    xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xp, x)
+    np.save(yp, y)
+    options = ["--axes=1,2", "--api", "mindspore", "--threads", "1", "--quiet", "--allow-trailing"]
+    assert run_cli("run", xp, yp, "-o", tmp_path / "cli.npy", *options).returncode == 0
+    proc = mpirun(3, "run", xp, yp, "-o", tmp_path / "mpi.npy", *options)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "mpi.npy").read_bytes() == (tmp_path / "cli.npy").read_bytes()
+    ref = mpirun(2, "run", xp, yp, "-o", tmp_path / "ref.npy", *options, "--reference")
+    assert ref.returncode == 0, ref.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "ref.npy"), np.load(tmp_path / "mpi.npy"), rtol=1e-5)
+
+
+def error_cases(tmp_path):
+    xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xp, np.ones((4, 3, 5), np.float32))
+    np.save(yp, np.ones((4, 5, 2), np.float32))
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
+    return {
+        "missing input": ([tmp_path / "nope.npy", yp, "-o", tmp_path / "out.npy"], "nope.npy"),
+        "malformed input": ([tmp_path / "bad.npy", yp, "-o", tmp_path / "out.npy"], "bad.npy"),
+        "bad axes": ([xp, yp, "-o", tmp_path / "out.npy", "--axes=7"], "out of range"),
+        "missing folder": ([xp, yp, "-o", tmp_path / "no" / "out.npy"], "cannot write into folder"),
+        "folder as output": ([xp, yp, "-o", tmp_path], "is an existing folder"),
+        "no space": ([tmp_path / "ex.npy", tmp_path / "ey.npy", "-o", tmp_path / "out.npy"], "not enough space"),
+    }
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 4])
+def test_an_error_on_every_rank_is_reported_once(tmp_path, ranks):
+    np.save(tmp_path / "ex.npy", np.zeros((1000, 10**6, 0), np.float32))  # a 3.6 PiB result of zeros
+    np.save(tmp_path / "ey.npy", np.zeros((1000, 0, 10**6), np.float32))
+    for name, (args, needle) in error_cases(tmp_path).items():
+        proc = mpirun(ranks, "run", *args)
+        lines = error_lines(proc)
+        assert proc.returncode == 1, (name, proc.returncode, proc.stderr)
+        assert len(lines) == 1 and needle in lines[0], (name, proc.stderr)
+        assert not (tmp_path / "out.npy").exists() and leftovers(tmp_path) == [], name
+
+
+def test_an_error_on_one_rank_only_stops_all(tmp_path):
+    """Only rank 1 sees a y with another batch size: it alone fails, yet every rank exits 1 promptly."""
+    np.save(tmp_path / "x.npy", np.ones((4, 3, 5), np.float32))
+    np.save(tmp_path / "y.npy", np.ones((4, 5, 2), np.float32))
+    script = tmp_path / "rank.sh"
+    # Rank 1 sees a different y: a batch size mismatch only there.
+    np.save(tmp_path / "y-bad.npy", np.ones((3, 5, 2), np.float32))
+    script.write_text('#!/bin/sh\ny="$2"; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && y="$3"\n'
+                      f'exec {MPI_CLI} run "$1" "$y" -o "$4"\n')
+    script.chmod(0o755)
+    command = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-q", "-n", "3", str(script),
+               tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "y-bad.npy", tmp_path / "out.npy"]
+    proc = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=120, env=MPI_ENV)
+    lines = error_lines(proc)
+    assert proc.returncode == 1 and len(lines) == 1 and "batch" in lines[0], proc.stderr
+    assert not (tmp_path / "out.npy").exists() and leftovers(tmp_path) == []
+
+
+def test_malformed_command_line_is_status_2(tmp_path):
+    proc = mpirun(2, "run", "x.npy", "--bogus")
+    assert proc.returncode == 2 and len(error_lines(proc)) == 1, proc.stderr
