@@ -31,8 +31,7 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape) : Tensor(dtype, std::mov
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, bool zeroed)
     : dtype_(dtype), shape_(std::move(shape)), strides_(ContiguousStrides(shape_)) {
-  const size_t bytes = static_cast<size_t>(num_elements()) * SizeOf(dtype_);
-  storage_.reset(runtime::AllocateResult(bytes, zeroed));
+  storage_.reset(runtime::AllocateResultFor(dtype_, shape_, zeroed));
 }
 
 Tensor Tensor::Uninitialized(DType dtype, std::vector<int64_t> shape) {

@@ -180,6 +180,9 @@ void Execute(const Contraction& c, const TensorView& x, const TensorView& y, con
   const TensorView& yv = operands.y;
   const plan::Plan plan = plan::MakePlan(c, xv, yv, out, options.force_kernel);
   if (plan.empty_output) return;
+  if (options.num_threads != 0 && !ThreadCountProblem(options.num_threads).empty()) {
+    throw Error(ErrorKind::kShape, "Options::num_threads: " + ThreadCountProblem(options.num_threads));
+  }
   const int threads = options.num_threads > 0 ? options.num_threads : GetNumThreads();
   const bool has_kernels = c.dtype == DType::kFloat32 || c.dtype == DType::kFloat64 ||
                            c.dtype == DType::kInt32 || c.dtype == DType::kInt64;

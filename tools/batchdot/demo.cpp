@@ -101,7 +101,7 @@ Command AddDemoCommand(CLI::App& parent) {
   CLI::App* app =
       parent.add_subcommand("demo", "Run the seed examples, check them and time the first");
   app->add_option("-t,--threads", *threads, "Worker threads; 0 uses the default")
-      ->check(CLI::Range(0, 1024))
+      ->check(ThreadCountValidator(true))
       ->capture_default_str();
   return {app, [threads] {
             Options options;
