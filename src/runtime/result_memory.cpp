@@ -139,9 +139,9 @@ void* AllocateResultFor(DType dtype, std::span<const int64_t> shape, bool zeroed
     }
   }
   std::string what;
-  for (int64_t d : shape) what += std::to_string(d) + " x ";
+  for (int64_t d : shape) what += (what.empty() ? "" : " x ") + std::to_string(d);
   throw Error(ErrorKind::kMemory, "out of memory: the result needs " + SizeText(wanted) + " (" + what +
-                                      std::string(Name(dtype)) + ")");
+                                      (what.empty() ? "" : " ") + std::string(Name(dtype)) + ")");
 }
 
 void FreeResult(void* p) noexcept {
