@@ -29,6 +29,7 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j2
 	PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) -m pytest -q tests/python
+	tests/packaging/check_pip_install.sh
 
 # Sanitizer builds: the C++ suites and the CLI tests under ASan+UBSan, then TSan.
 # No Python module (the interpreter is not instrumented) and no peer benchmarks.
@@ -67,4 +68,4 @@ bench: build bench-deps
 	bench/run_all.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pip dist
