@@ -19,12 +19,12 @@ void CheckView(const char* name, const void* data, std::span<const int64_t> shap
     Fail(ErrorKind::kShape, std::string(name) + " has " + std::to_string(shape.size()) + " dims but " +
                                 std::to_string(strides.size()) + " strides");
   }
-  int64_t count = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) Fail(ErrorKind::kShape, std::string(name) + " has a negative dimension: " + ShapeString(shape));
-    count *= d;
+    empty = empty || d == 0;
   }
-  if (count > 0 && data == nullptr) Fail(ErrorKind::kShape, std::string(name) + " has no data pointer");
+  if (!empty && data == nullptr) Fail(ErrorKind::kShape, std::string(name) + " has no data pointer");
 }
 
 std::string StridesText(std::span<const int64_t> shape, std::span<const int64_t> strides) {
