@@ -6,6 +6,7 @@
 #include <string>
 
 #include "operand.hpp"
+#include "runtime/memory_overlap.hpp"
 #include "runtime/result_memory.hpp"
 
 namespace batchdot_py {
@@ -171,31 +172,6 @@ void FromDLPack(py::handle obj, Operand& op) {
   }
 }
 
-// Byte range [lo, hi) touched by a strided array; empty when it has no element.
-struct Extent {
-  uintptr_t lo = 0, hi = 0;
-  bool empty = true;
-};
-
-Extent ExtentOf(const void* data, int ndim, const int64_t* shape, const int64_t* strides_elems,
-                int64_t itemsize) {
-  Extent e;
-  intptr_t lo = 0, hi = 0;
-  for (int i = 0; i < ndim; ++i) {
-    if (shape[i] == 0) return e;
-    const intptr_t span = static_cast<intptr_t>((shape[i] - 1) * strides_elems[i] * itemsize);
-    (span < 0 ? lo : hi) += span;
-  }
-  e.empty = false;
-  e.lo = reinterpret_cast<uintptr_t>(data) + lo;
-  e.hi = reinterpret_cast<uintptr_t>(data) + hi + itemsize;
-  return e;
-}
-
-bool Overlaps(const Extent& a, const Extent& b) {
-  return !a.empty && !b.empty && a.lo < b.hi && b.lo < a.hi;
-}
-
 int NumpyTypeNum(DType dtype) {
   switch (dtype) {
     case DType::kFloat32: return npy_api::NPY_FLOAT_;
@@ -252,12 +228,12 @@ constexpr size_t kRecycledResultBytes = size_t{1} << 20;
 py::object NewArray(const batchdot::Contraction& c, const Operand& x, const Operand& y) {
   PyObject* descr = ResultDescr(c.dtype, x, y);  // stolen by NewFromDescr
   const auto& api = npy_api::get();
-  size_t bytes = batchdot::SizeOf(c.dtype);
-  for (int64_t d : c.output_shape) bytes *= static_cast<size_t>(d);
+  double bytes = static_cast<double>(batchdot::SizeOf(c.dtype));
+  for (int64_t d : c.output_shape) bytes *= static_cast<double>(d);
   void* data = nullptr;
   py::capsule owner;
   if (bytes >= kRecycledResultBytes) {
-    data = batchdot::runtime::AllocateResult(bytes, /*zeroed=*/false);
+    data = batchdot::runtime::AllocateResultFor(c.dtype, c.output_shape, /*zeroed=*/false);
     owner = py::capsule(data, [](void* p) { batchdot::runtime::FreeResult(p); });
   }
   const int flags = data ? npy_api::NPY_ARRAY_C_CONTIGUOUS_ | npy_api::NPY_ARRAY_WRITEABLE_ : 0;
@@ -301,6 +277,39 @@ void ToOperand(py::handle obj, const char* name, Operand& op) {
   FromNumpy(arr, true, obj, op);  // op.owner takes its own reference
 }
 
+// Element-exact: out must not reach one byte through two indices, nor share a
+// byte with x or y (interleaved views that share none are fine), as in
+// np.shares_memory; "may" when the exact answer needs too many steps.
+void CheckOutputMemory(const void* data, int64_t itemsize, int ndim, const int64_t* dims,
+                       const int64_t* byte_strides, const Operand& x, const Operand& y) {
+  using batchdot::runtime::Overlap;
+  const std::span<const int64_t> shape(dims, static_cast<size_t>(ndim));
+  const batchdot::runtime::ByteLayout out{reinterpret_cast<uintptr_t>(data), itemsize, shape,
+                                          {byte_strides, static_cast<size_t>(ndim)}};
+  const Overlap self = batchdot::runtime::HasInternalOverlap(out);
+  if (self != Overlap::kNo) {
+    throw batchdot::Error(batchdot::ErrorKind::kShape,
+                          std::string(self == Overlap::kYes ? "out's strides make some of its elements share memory"
+                                                            : "out may have elements that share memory (too many "
+                                                              "steps to prove otherwise)") +
+                              " (shape " + ShapeRepr(ndim, dims) + ", byte strides " +
+                              ShapeRepr(ndim, byte_strides) + "); pass an array that owns its elements");
+  }
+  for (const Operand* op : {&x, &y}) {
+    int64_t op_bytes[kMaxDims];
+    for (int i = 0; i < op->ndim; ++i) op_bytes[i] = op->strides[i] * op->itemsize;
+    const batchdot::runtime::ByteLayout in{reinterpret_cast<uintptr_t>(op->data), op->itemsize,
+                                           {op->shape, static_cast<size_t>(op->ndim)},
+                                           {op_bytes, static_cast<size_t>(op->ndim)}};
+    const Overlap shared = batchdot::runtime::SharesMemory(out, in);
+    if (shared != Overlap::kNo) {
+      throw batchdot::Error(batchdot::ErrorKind::kShape,
+                            std::string(shared == Overlap::kYes ? "out overlaps " : "out may overlap ") + op->name +
+                                " in memory; pass an output that shares no memory with the inputs");
+    }
+  }
+}
+
 void PrepareOutput(const batchdot::Contraction& c, const Operand& x, const Operand& y,
                    py::handle out, Output& output) {
   if (out.is_none()) {
@@ -332,7 +341,7 @@ void PrepareOutput(const batchdot::Contraction& c, const Operand& x, const Opera
   }
   const int64_t itemsize = d->elsize;
   bool staged = (a->flags & npy_api::NPY_ARRAY_ALIGNED_) == 0;
-  int64_t byte_strides_as_elems[kMaxDims];
+  int64_t byte_strides[kMaxDims];
   const bool empty = std::find(dims, dims + ndim, 0) != dims + ndim;
   for (int i = 0; i < ndim; ++i) {
     if (a->strides[i] == 0 && dims[i] > 1 && !empty) {
@@ -341,18 +350,9 @@ void PrepareOutput(const batchdot::Contraction& c, const Operand& x, const Opera
                                 ", so its elements share memory; pass an array that owns its elements");
     }
     staged = staged || a->strides[i] % itemsize != 0;
-    byte_strides_as_elems[i] = a->strides[i];  // byte strides with itemsize 1, for the extent
+    byte_strides[i] = a->strides[i];
   }
-  const Extent out_extent = ExtentOf(a->data, ndim, dims, byte_strides_as_elems, 1);
-  const Extent out_last = {out_extent.lo, out_extent.hi + static_cast<uintptr_t>(itemsize) - 1,
-                           out_extent.empty};
-  for (const Operand* op : {&x, &y}) {
-    if (Overlaps(out_last, ExtentOf(op->data, op->ndim, op->shape, op->strides, op->itemsize))) {
-      throw batchdot::Error(batchdot::ErrorKind::kShape,
-                            std::string("out overlaps ") + op->name +
-                                " in memory; pass an output that shares no memory with the inputs");
-    }
-  }
+  CheckOutputMemory(a->data, itemsize, ndim, dims, byte_strides, x, y);
   output.result = py::reinterpret_borrow<py::object>(out);
   if (staged) {
     output.staging = NewArray(c, x, y);

@@ -209,9 +209,10 @@ void TranslateCurrentException() {
   } catch (const batchdot::Error& e) {
     // kAxesType (an axes argument of the wrong type) is a plain TypeError: it is
     // not about dtypes, and BatchDotError is a ValueError.
-    PyObject* type = e.kind() == batchdot::ErrorKind::kDType ? g_dtype_error
-                     : batchdot::IsTypeError(e.kind())      ? PyExc_TypeError
-                                                            : g_value_error;
+    PyObject* type = e.kind() == batchdot::ErrorKind::kDType    ? g_dtype_error
+                     : e.kind() == batchdot::ErrorKind::kMemory ? PyExc_MemoryError
+                     : batchdot::IsTypeError(e.kind())          ? PyExc_TypeError
+                                                                : g_value_error;
     PyErr_SetString(type, e.what());
   } catch (const std::bad_alloc&) {
     PyErr_NoMemory();

@@ -166,9 +166,9 @@ void AddFunction(py::module_& m, const char* attr, PyMethodDef* def, const char*
   m.add_object(attr, py::reinterpret_steal<py::object>(fn));
 }
 
-// An exception class named after the builtin it extends, in module `batchdot`, so
-// that type(e).__name__ is what Keras/MindSpore raise ("ValueError", "TypeError")
-// while `except batchdot.BatchDotError` still catches only batchdot's errors.
+// An exception class of module `batchdot` under its own name, so pickle finds it
+// as batchdot.<name> (errors raised in a ProcessPoolExecutor worker reach the
+// caller); it extends the builtin Keras/MindSpore raise (ValueError, TypeError).
 PyObject* NewErrorClass(const char* qualified_name, PyObject* base, const char* doc) {
   PyObject* cls = PyErr_NewExceptionWithDoc(qualified_name, doc, base, nullptr);
   if (cls == nullptr) throw py::error_already_set();
@@ -182,10 +182,10 @@ PYBIND11_MODULE(_batchdot, m) {
   batchdot_py::InitConversions();
 
   PyObject* value_error = NewErrorClass(
-      "batchdot.ValueError", PyExc_ValueError,
+      "batchdot.BatchDotError", PyExc_ValueError,
       "batchdot.BatchDotError: a shape, axes or output problem (a ValueError subclass).");
   PyObject* dtype_error = NewErrorClass(
-      "batchdot.TypeError", PyExc_TypeError,
+      "batchdot.DTypeError", PyExc_TypeError,
       "batchdot.DTypeError: an unsupported or mismatched dtype (a TypeError subclass).");
   batchdot_py::SetExceptionClasses(value_error, dtype_error);
   m.add_object("BatchDotError", py::reinterpret_borrow<py::object>(value_error));
@@ -209,18 +209,24 @@ PYBIND11_MODULE(_batchdot, m) {
 
   m.def(
       "set_num_threads",
-      [](int n) {
-        if (n < 1) {
-          throw py::value_error("set_num_threads: n must be >= 1, got " + std::to_string(n));
-        }
-        batchdot::SetNumThreads(n);
+      [](py::object n) {
+        // Anything with __index__ (int, numpy.int64); Python ints are unbounded,
+        // and anything beyond int64 is out of range the same way.
+        PyObject* index = PyNumber_Index(n.ptr());
+        if (index == nullptr) throw py::error_already_set();
+        const py::object owned = py::reinterpret_steal<py::object>(index);
+        int overflow = 0;
+        const long long value = PyLong_AsLongLongAndOverflow(index, &overflow);
+        if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
+        batchdot::SetNumThreads(overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value);
       },
       py::arg("n"),
-      R"doc(Sets the number of worker threads every later call uses (n >= 1).
+      R"doc(Sets the number of worker threads every later call uses (1 <= n <= 1024).
 
 The initial value comes from BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then
-the CPUs this process may run on. Results are bitwise identical for every thread
-count. Raises ValueError for n < 1.
+the CPUs this process may run on (an invalid environment value is ignored with a
+warning on stderr). Results are bitwise identical for every thread count.
+Raises batchdot.BatchDotError (a ValueError) for n outside 1..1024.
 
 Example:
     >>> import batchdot

@@ -32,7 +32,7 @@ inline constexpr const char* kVersion = "0.1.0";
 enum class KernelPath { kAuto, kReference, kGeneric, kDot, kGemv, kSmall, kGemm };
 
 struct Options {
-  int num_threads = 0;  // 0: the process default (SetNumThreads / BATCHDOT_NUM_THREADS)
+  int num_threads = 0;  // 0: the process default (SetNumThreads / BATCHDOT_NUM_THREADS); else 1..kMaxThreads
   KernelPath force_kernel = KernelPath::kAuto;
 };
 
@@ -58,9 +58,9 @@ struct Contraction {
 };
 
 namespace keras {
-// tf.keras.backend.batch_dot's rules (DESIGN §1): checks rank, batch size, axes,
-// axis 0, range and contracted sizes, in that order, then dtypes (promoted like
-// NumPy's result_type).
+// tf.keras.backend.batch_dot's rules (README "Where Keras and MindSpore differ"):
+// checks rank, batch size, axes, axis 0, range and contracted sizes, in that
+// order, then dtypes (promoted like NumPy's result_type).
 Contraction Resolve(const TensorView& x, const TensorView& y, const AxesArg& axes = {});
 Tensor batch_dot(const TensorView& x, const TensorView& y, const AxesArg& axes = {},
                  const Options& options = {});
@@ -100,10 +100,18 @@ void ReferenceExecute(const Contraction& c, const TensorView& x, const TensorVie
                       const MutableTensorView& out);
 
 // Worker threads used when Options::num_threads is 0. The initial value comes
-// from BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then the CPUs this process may
-// run on. n < 1 is an error.
-void SetNumThreads(int n);
+// from BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS (its first value), then the CPUs
+// this process may run on; an environment value that is not a valid count is
+// ignored with a one-line warning on stderr. n outside 1..kMaxThreads is an Error.
+void SetNumThreads(int64_t n);
 int GetNumThreads();
+
+// The one rule for thread counts everywhere (SetNumThreads, Options::num_threads,
+// Python's set_num_threads, the CLI's --threads, the environment): 1..kMaxThreads.
+inline constexpr int kMaxThreads = 1024;
+// Empty when n is a valid count, else why not: "the thread count must be between
+// 1 and 1024, got 100000".
+std::string ThreadCountProblem(int64_t n);
 
 // One line per fact: version, compiled and selected SIMD targets, threads.
 std::string BuildInfo();

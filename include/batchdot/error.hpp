@@ -7,14 +7,15 @@
 namespace batchdot {
 
 // What was wrong with the input. Python raises TypeError for kAxesType and
-// kDType (as Keras and MindSpore do) and ValueError for the others; the CLI
-// exits with status 1 for all of them.
+// kDType (as Keras and MindSpore do), MemoryError for kMemory and ValueError for
+// the others; the CLI exits with status 1 for all of them.
 enum class ErrorKind {
   kShape,     // ranks, batch sizes, contracted sizes, output shape or overlap
   kAxes,      // an axes value its front end rejects
   kAxesType,  // an axes argument of a type its front end rejects
   kDType,     // an unsupported or mismatched element type
   kIo,        // unreadable, malformed or unwritable files
+  kMemory,    // a result that cannot be allocated (Python: MemoryError)
 };
 
 // True for the kinds Python reports as TypeError.

@@ -22,10 +22,10 @@ Public names:
     BatchDotError (a ValueError), DTypeError (a TypeError)
 
 The functions are the compiled ones themselves (no Python wrapper in between), so a
-call costs about as much as numpy.matmul's. Their exceptions' classes are named
-like the builtins they extend (``type(e).__name__`` is "ValueError" or
-"TypeError", as in Keras and MindSpore), and ``except batchdot.BatchDotError`` /
-``except batchdot.DTypeError`` catch them.
+call costs about as much as numpy.matmul's. Their errors are
+``batchdot.BatchDotError`` (a ValueError, as Keras and MindSpore raise) and
+``batchdot.DTypeError`` (a TypeError); both pickle, so they cross process
+boundaries. A result that cannot be allocated raises MemoryError naming its size.
 """
 
 from ._batchdot import (  # noqa: F401

@@ -12,7 +12,7 @@ Example:
     >>> mindspore.batch_dot(x1.astype(np.float64), x2, (1, 2))
     Traceback (most recent call last):
     ...
-    batchdot.TypeError: For 'batch_dot', the 'x1' doesn't support 'Float64' and expect to receive [Float32].
+    batchdot.DTypeError: For 'batch_dot', the 'x1' doesn't support 'Float64' and expect to receive [Float32].
 """
 
 from ._batchdot import mindspore_batch_dot as batch_dot  # noqa: F401

@@ -104,7 +104,11 @@ template <typename T>
 void RunGathered(const plan::Plan& plan, kernels::GemmKernel<T> kernel, const GemmRange& range, const T* a,
                  const T* y, T* c, kernels::Workspace& workspace) {
   thread_local std::vector<T> panel;
-  GatherPanels(plan, y, range.item_begin, range.item_end, panel);
+  // k == 0: nothing to gather (the kernel only writes zeros, never reads B), and
+  // an empty panel's data() may be null, where `+ n0` below is undefined
+  // (found by execute_fuzz); any valid pointer will do, and c is one.
+  if (plan.gemm.k > 0) GatherPanels(plan, y, range.item_begin, range.item_end, panel);
+  const T* panel_base = plan.gemm.k > 0 ? panel.data() : c;
   StridedGemm tile = plan.gemm;
   const int64_t items = range.item_end - range.item_begin;
   const int64_t width = plan.column_tile();
@@ -113,7 +117,7 @@ void RunGathered(const plan::Plan& plan, kernels::GemmKernel<T> kernel, const Ge
   for (int64_t n0 = 0; n0 < plan.gemm.n; n0 += width) {
     tile.n = std::min(width, plan.gemm.n - n0);
     const GemmRange tile_range{0, items, range.m_begin, range.m_end, 0, tile.n};
-    kernel(tile, tile_range, a, panel.data() + n0, c + n0 * tile.c_n_stride, workspace);
+    kernel(tile, tile_range, a, panel_base + n0, c + n0 * tile.c_n_stride, workspace);
   }
 }
 
@@ -180,6 +184,9 @@ void Execute(const Contraction& c, const TensorView& x, const TensorView& y, con
   const TensorView& yv = operands.y;
   const plan::Plan plan = plan::MakePlan(c, xv, yv, out, options.force_kernel);
   if (plan.empty_output) return;
+  if (options.num_threads != 0 && !ThreadCountProblem(options.num_threads).empty()) {
+    throw Error(ErrorKind::kShape, "Options::num_threads: " + ThreadCountProblem(options.num_threads));
+  }
   const int threads = options.num_threads > 0 ? options.num_threads : GetNumThreads();
   const bool has_kernels = c.dtype == DType::kFloat32 || c.dtype == DType::kFloat64 ||
                            c.dtype == DType::kInt32 || c.dtype == DType::kInt64;

@@ -1,7 +1,10 @@
 #include "runtime/output_checks.hpp"
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "runtime/memory_overlap.hpp"
 #include "semantics/messages.hpp"
 
 namespace batchdot::runtime {
@@ -16,35 +19,24 @@ void CheckView(const char* name, const void* data, std::span<const int64_t> shap
     Fail(ErrorKind::kShape, std::string(name) + " has " + std::to_string(shape.size()) + " dims but " +
                                 std::to_string(strides.size()) + " strides");
   }
-  int64_t count = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) Fail(ErrorKind::kShape, std::string(name) + " has a negative dimension: " + ShapeString(shape));
-    count *= d;
+    empty = empty || d == 0;
   }
-  if (count > 0 && data == nullptr) Fail(ErrorKind::kShape, std::string(name) + " has no data pointer");
+  if (!empty && data == nullptr) Fail(ErrorKind::kShape, std::string(name) + " has no data pointer");
 }
 
-// [first, last] byte addresses a view touches; false when it has no elements.
-bool ByteExtent(const void* data, DType dtype, std::span<const int64_t> shape, std::span<const int64_t> strides,
-                intptr_t& first, intptr_t& last) {
-  int64_t low = 0, high = 0;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 0) return false;
-    const int64_t span = (shape[i] - 1) * strides[i];
-    (span < 0 ? low : high) += span;
-  }
-  const auto base = reinterpret_cast<intptr_t>(data);
-  const auto item = static_cast<intptr_t>(SizeOf(dtype));
-  first = base + low * item;
-  last = base + high * item + item - 1;
-  return true;
+std::string StridesText(std::span<const int64_t> shape, std::span<const int64_t> strides) {
+  return "shape " + ShapeString(shape) + ", element strides " + ShapeString(strides);
 }
 
-bool Overlaps(const MutableTensorView& out, const TensorView& in) {
-  intptr_t out_first, out_last, in_first, in_last;
-  if (!ByteExtent(out.data, out.dtype, out.shape, out.strides_elems, out_first, out_last)) return false;
-  if (!ByteExtent(in.data, in.dtype, in.shape, in.strides_elems, in_first, in_last)) return false;
-  return out_first <= in_last && in_first <= out_last;
+ByteLayout BytesOf(const void* data, DType dtype, std::span<const int64_t> shape, std::span<const int64_t> strides,
+                   std::vector<int64_t>& byte_strides) {
+  const auto item = static_cast<int64_t>(SizeOf(dtype));
+  byte_strides.assign(strides.begin(), strides.end());
+  for (int64_t& s : byte_strides) s *= item;
+  return {reinterpret_cast<uintptr_t>(data), item, shape, byte_strides};
 }
 
 }  // namespace
@@ -68,9 +60,30 @@ void CheckOutput(const Contraction& c, const TensorView& x, const TensorView& y,
                                   std::to_string(out.shape[i]) + ": its elements would share memory");
     }
   }
-  if (Overlaps(out, x) || Overlaps(out, y)) {
-    Fail(ErrorKind::kShape, std::string("out overlaps ") + (Overlaps(out, x) ? "x" : "y") +
-                                ": the output must not share memory with an input");
+  std::vector<int64_t> out_bytes, in_bytes;
+  const ByteLayout out_layout = BytesOf(out.data, out.dtype, out.shape, out.strides_elems, out_bytes);
+  switch (HasInternalOverlap(out_layout)) {
+    case Overlap::kNo: break;
+    case Overlap::kYes:
+      Fail(ErrorKind::kShape, "out's strides make some of its elements share memory (" +
+                                  StridesText(out.shape, out.strides_elems) + ")");
+    case Overlap::kTooHard:
+      Fail(ErrorKind::kShape, "out may have elements that share memory: proving otherwise took more than " +
+                                  std::to_string(kOverlapMaxWork) + " steps (" +
+                                  StridesText(out.shape, out.strides_elems) + "); pass a contiguous output");
+  }
+  for (const auto& [name, in] : {std::pair<const char*, const TensorView*>{"x", &x}, {"y", &y}}) {
+    const ByteLayout in_layout = BytesOf(in->data, in->dtype, in->shape, in->strides_elems, in_bytes);
+    switch (SharesMemory(out_layout, in_layout)) {
+      case Overlap::kNo: break;
+      case Overlap::kYes:
+        Fail(ErrorKind::kShape, std::string("out overlaps ") + name +
+                                    ": the output must not share memory with an input");
+      case Overlap::kTooHard:
+        Fail(ErrorKind::kShape, std::string("out may overlap ") + name + ": proving otherwise took more than " +
+                                    std::to_string(kOverlapMaxWork) +
+                                    " steps; pass an output that shares no memory with the inputs");
+    }
   }
 }
 

@@ -6,11 +6,16 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <string>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <new>
+
+#include "batchdot/error.hpp"
 
 namespace batchdot::runtime {
 namespace {
@@ -108,6 +113,35 @@ void* AllocateResult(size_t bytes, bool zeroed) {
   if (block == nullptr) throw std::bad_alloc();
   std::memset(block, 0, zeroed ? total : kHeader);
   return static_cast<char*>(block) + kHeader;
+}
+
+// "80.0 GB": decimal units, one decimal.
+std::string SizeText(long double bytes) {
+  static constexpr const char* kUnits[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
+  size_t unit = 0;
+  while (bytes >= 1000 && unit + 1 < std::size(kUnits)) {
+    bytes /= 1000;
+    ++unit;
+  }
+  char text[64];
+  std::snprintf(text, sizeof(text), unit == 0 ? "%.0Lf %s" : "%.1Lf %s", bytes, kUnits[unit]);
+  return text;
+}
+
+void* AllocateResultFor(DType dtype, std::span<const int64_t> shape, bool zeroed) {
+  long double wanted = static_cast<long double>(SizeOf(dtype));
+  for (int64_t d : shape) wanted *= static_cast<long double>(d);
+  // Beyond half the address space no mapping can succeed; don't let size_t wrap.
+  if (wanted < static_cast<long double>(SIZE_MAX / 2)) {
+    try {
+      return AllocateResult(static_cast<size_t>(wanted), zeroed);
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  std::string what;
+  for (int64_t d : shape) what += (what.empty() ? "" : " x ") + std::to_string(d);
+  throw Error(ErrorKind::kMemory, "out of memory: the result needs " + SizeText(wanted) + " (" + what +
+                                      (what.empty() ? "" : " ") + std::string(Name(dtype)) + ")");
 }
 
 void FreeResult(void* p) noexcept {

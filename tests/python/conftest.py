@@ -13,6 +13,17 @@ import pytest
 # The exception types the case files name.
 EXCEPTIONS = {"ValueError": ValueError, "TypeError": TypeError, "IndexError": IndexError}
 
+
+
+def assert_error_kind(error, name):
+    """`error` is of the builtin kind `name` the case file gives (batchdot raises
+    its own subclasses, BatchDotError and DTypeError) and of no other listed kind."""
+    assert isinstance(error, EXCEPTIONS[name]), (type(error), name)
+    for other, cls in EXCEPTIONS.items():
+        if other != name:
+            assert not isinstance(error, cls), (type(error), name)
+
+
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data")
 
 
@@ -54,7 +65,8 @@ def keras_axes(x_ndim, y_ndim, axes):
 
 
 def oracle(x, y, a0, a1, dtype=None):
-    """Per-sample np.tensordot: the contract of DESIGN.md section 1, in float64/int64/complex128."""
+    """Per-sample np.tensordot: the Keras and MindSpore batch_dot contract
+    (README "Keras and MindSpore rules"), in float64/int64/complex128."""
     wide = np.result_type(x.dtype, y.dtype) if dtype is None else np.dtype(dtype)
     acc = {"f": np.float64, "i": np.int64, "c": np.complex128}[wide.kind]
     xs, ys = x.astype(acc), y.astype(acc)

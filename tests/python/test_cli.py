@@ -1,7 +1,7 @@
 """End-to-end tests of the `batchdot` command-line tool, with NumPy as the oracle.
 
 The binary is build/bin/batchdot under the repository root, or $BATCHDOT_CLI.
-Contract checked here (DESIGN.md §2): results equal per-sample np.tensordot;
+Contract checked here (README "Command line"): results equal per-sample np.tensordot;
 errors exit 1 (input, semantics, I/O) or 2 (malformed command line) with exactly
 one stderr line starting 'batchdot: error: ' and never leave an output file.
 """

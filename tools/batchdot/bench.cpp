@@ -10,6 +10,7 @@
 
 #include "batchdot/batchdot.hpp"
 #include "batchdot/bench_sweep.hpp"
+#include "batchdot/cli_util.hpp"
 #include "batchdot/commands.hpp"
 #include "batchdot/roofline.hpp"
 
@@ -27,8 +28,13 @@ struct BenchOptions {
 void RunBench(const BenchOptions& options) {
   const bool tty = isatty(STDERR_FILENO);
   std::vector<SweepCase> cases;
+  std::string known;
   for (SweepCase& c : SweepCases()) {
+    known += (known.empty() ? "'" : ", '") + c.name + "'";
     if (c.name.find(options.filter) != std::string::npos) cases.push_back(std::move(c));
+  }
+  if (cases.empty()) {
+    throw Error(ErrorKind::kShape, "bench: no shape name contains --filter '" + options.filter + "'; the shapes are " + known);
   }
   const int samples = options.quick ? 3 : 7;
   const double min_sample_seconds = options.quick ? 0.02 : 0.1;
@@ -66,8 +72,8 @@ void RunBench(const BenchOptions& options) {
 Command AddBenchCommand(CLI::App& parent) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* app = parent.add_subcommand("bench", "Time the performance sweep and print one table");
-  app->add_option("--threads", options->threads, "Thread counts to run (default: 1 2)")
-      ->check(CLI::PositiveNumber)
+  app->add_option("-t,--threads", options->threads, "Thread counts to run (default: 1 2)")
+      ->check(ThreadCountValidator(false))
       ->expected(1, 8);
   app->add_option("--filter", options->filter, "Only shapes whose name contains this text");
   app->add_option("--markdown", options->markdown_path, "Also write the report to this markdown file");

@@ -1,6 +1,7 @@
 // Small helpers shared by the subcommands: shape text and call timing.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -10,6 +11,10 @@ namespace batchdot::cli {
 
 // NumPy's repr of a shape: "(10, 12, 4, 5)", "(5,)", "()".
 std::string ShapeText(std::span<const int64_t> shape);
+
+// --threads values: batchdot::ThreadCountProblem's rule (1..kMaxThreads), or 0
+// ("the default") when `allow_default`.
+CLI::Validator ThreadCountValidator(bool allow_default);
 
 struct CallTiming {
   double median_us = 0;

@@ -47,7 +47,8 @@ void SeedExampleOne(const ExampleOne& example, const Options& options) {
   ReferenceExecute(contraction, x, y, reference.mutable_view());
   std::printf("  x %s float32 . y %s float32 -> %s\n", ShapeText(x.shape).c_str(),
               ShapeText(y.shape).c_str(), ShapeText(fast.shape()).c_str());
-  std::printf("  checksum (sum of all %lld elements): %.6f\n",
+  std::printf("  inputs: fixed pseudo-random multiples of 1/8 in [-2, 2] (seeds 1 and 2), not the seed's ones\n");
+  std::printf("  checksum of the result (sum of all %lld elements): %.6f\n",
               static_cast<long long>(fast.num_elements()), Sum(fast));
   const bool same =
       fast.shape() == reference.shape() &&
@@ -101,7 +102,7 @@ Command AddDemoCommand(CLI::App& parent) {
   CLI::App* app =
       parent.add_subcommand("demo", "Run the seed examples, check them and time the first");
   app->add_option("-t,--threads", *threads, "Worker threads; 0 uses the default")
-      ->check(CLI::Range(0, 1024))
+      ->check(ThreadCountValidator(true))
       ->capture_default_str();
   return {app, [threads] {
             Options options;

@@ -2,8 +2,9 @@
 // and maps every failure to one stderr line and an exit status.
 //
 // Exit status: 0 success (including --help and --version); 1 any error in the
-// inputs, the contraction or the files (batchdot::Error, other exceptions);
-// 2 a malformed command line (every CLI11 parse error).
+// inputs, the contraction, the memory or the files (batchdot::Error, other
+// exceptions); 2 a malformed command line (every CLI11 parse error); 128 + N when
+// stopped by signal N (SIGINT, SIGTERM, SIGHUP: the partial output is removed).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -82,9 +83,9 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", VersionText, "Print the version and SIMD targets, then exit");
   app.require_subcommand(1, 1);
   app.footer(
-      "Exit status: 0 success, 1 an error in the inputs, the contraction or the files, "
-      "2 a malformed command line. Errors are one line on stderr starting with 'batchdot: "
-      "error:'.");
+      "Exit status: 0 success, 1 an error in the inputs, the contraction, the memory or the "
+      "files, 2 a malformed command line, 128+N stopped by signal N. Errors are one line on "
+      "stderr starting with 'batchdot: error:'.");
 
   std::vector<Command> commands;
   for (CommandFactory add : kCommandFactories) commands.push_back(add(app));
@@ -108,7 +109,8 @@ int Main(int argc, char** argv) {
     PrintError("no subcommand given");  // unreachable: require_subcommand(1)
     return 2;
   } catch (const std::bad_alloc&) {
-    PrintError("out of memory");
+    // Results say their size (Error kMemory, below); this is any other allocation.
+    PrintError("out of memory (while reading the inputs or planning)");
   } catch (const std::exception& e) {
     PrintError(e.what());
   } catch (...) {

@@ -1,0 +1,61 @@
+"""Checks an installed batchdot (run from outside the source tree) or a wheel:
+every .py file under python/batchdot/ (subpackages included) and the compiled
+extension are there, and the installed package computes and raises as documented.
+
+    installed_check.py REPO                 # the package this interpreter imports
+    installed_check.py REPO --wheel FILE    # the files of a wheel
+"""
+import glob
+import os
+import pickle
+import sys
+import zipfile
+
+
+def expected_modules(repo):
+    source = os.path.join(repo, "python")
+    files = glob.glob(os.path.join(source, "batchdot", "**", "*.py"), recursive=True)
+    return sorted(os.path.relpath(f, source) for f in files)
+
+
+def check_wheel(repo, wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [m for m in expected_modules(repo) if m not in names]
+    assert not missing, f"{wheel} lacks {missing}"
+    assert any(n.startswith("batchdot/_batchdot") and n.endswith(".so") for n in names), names
+    print(f"wheel {os.path.basename(wheel)}: {len(names)} files, every module present")
+
+
+def check_installed(repo):
+    import numpy as np
+
+    import batchdot
+
+    where = os.path.dirname(os.path.abspath(batchdot.__file__))
+    assert not where.startswith(os.path.abspath(repo)), f"imported from the source tree: {where}"
+    package_root = os.path.dirname(where)
+    missing = [m for m in expected_modules(repo) if not os.path.exists(os.path.join(package_root, m))]
+    assert not missing, f"not installed: {missing}"
+    # Every submodule imports.
+    import importlib
+    for module in expected_modules(repo):
+        name = module[:-3].replace(os.sep, ".")
+        importlib.import_module(name[: -len(".__init__")] if name.endswith(".__init__") else name)
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, (4, 3, 5)).astype(np.float32)
+    y = rng.integers(-3, 4, (4, 5, 2)).astype(np.float32)
+    np.testing.assert_array_equal(batchdot.batch_dot(x, y), np.einsum("bij,bjk->bik", x, y))
+    try:
+        batchdot.batch_dot(np.ones((2, 3)), np.ones((3, 3)))
+    except batchdot.BatchDotError as e:
+        assert type(pickle.loads(pickle.dumps(e))) is batchdot.BatchDotError
+    else:
+        raise AssertionError("a batch mismatch was accepted")
+    print(f"installed batchdot {batchdot.__version__} at {where}: {len(expected_modules(repo))} modules, ok")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[2] == "--wheel":
+        check_wheel(sys.argv[1], sys.argv[3])
+    else:
+        check_installed(sys.argv[1])
