@@ -108,13 +108,14 @@ def _gradient(g, other, target, dims, target_is_lhs):
 
 
 def _backward(ctx, g):
-    lhs, rhs = ctx.saved_tensors
+    lhs, rhs = ctx.saved_tensors  # also torch's check that neither was modified in place since
     want_lhs, want_rhs = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
     if not torch.is_grad_enabled() and not g.is_complex() and lhs.dtype == rhs.dtype == g.dtype:
         # A first-order backward (no create_graph): the same transpose rule in one C++
         # call, which also picks the operand order and layout the kernels run fastest.
+        # The forward's NumPy views of lhs and rhs are reused (saves ~4 us each).
         grad_lhs, grad_rhs = _batchdot._dot_general_grad_wanted(
-            _borrow(lhs, "lhs"), _borrow(rhs, "rhs"), _borrow(g, "grad_output"), ctx.dims, want_lhs, want_rhs)
+            ctx.arrays[0], ctx.arrays[1], _borrow(g, "grad_output"), ctx.dims, want_lhs, want_rhs)
         return (None if grad_lhs is None else torch.from_numpy(grad_lhs),
                 None if grad_rhs is None else torch.from_numpy(grad_rhs), None)
     # Differentiable: each gradient is a batchdot.torch.dot_general, so it can be differentiated again.
@@ -126,7 +127,8 @@ def _backward(ctx, g):
 class _DotGeneral(torch.autograd.Function):
     @staticmethod
     def forward(ctx, lhs, rhs, dims):
-        out = _batchdot.dot_general(_borrow(lhs, "lhs"), _borrow(rhs, "rhs"), dims)
+        ctx.arrays = (_borrow(lhs, "lhs"), _borrow(rhs, "rhs"))
+        out = _batchdot.dot_general(ctx.arrays[0], ctx.arrays[1], dims)
         ctx.save_for_backward(lhs, rhs)
         ctx.dims = dims
         return torch.from_numpy(out)
@@ -139,7 +141,8 @@ class _DotGeneral(torch.autograd.Function):
 class _BatchDot(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, y, axes):
-        out = _batchdot.batch_dot(_borrow(x, "x"), _borrow(y, "y"), axes)
+        ctx.arrays = (_borrow(x, "x"), _borrow(y, "y"))
+        out = _batchdot.batch_dot(ctx.arrays[0], ctx.arrays[1], axes)
         ctx.save_for_backward(x, y)
         ctx.dims = _keras_dims(x.ndim, y.ndim, axes)
         ctx.unit_axis = x.ndim == 2 and y.ndim == 2  # Keras' (B, 1)

@@ -200,3 +200,13 @@ def test_rank_two_pair_unit_axis_gradcheck():
     assert bt.batch_dot(x, y).shape == (3, 1)
     assert gradcheck(bt.batch_dot, (x, y))
     assert gradgradcheck(bt.batch_dot, (x, y))
+
+
+def test_input_modified_in_place_after_forward_is_detected():
+    # backward reuses the forward's NumPy views, so torch's version check must still run.
+    x, y = torch.randn(2, 3, 4, requires_grad=True), torch.randn(2, 4, 5, requires_grad=True)
+    out = bt.batch_dot(x, y)
+    with torch.no_grad():
+        x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
