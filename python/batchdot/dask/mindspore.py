@@ -5,8 +5,8 @@ the graph is built.
 Example:
     >>> import dask.array as da
     >>> from batchdot.dask import mindspore
-    >>> x1 = da.ones((2, 2), "float32", chunks=1)
-    >>> x2 = da.ones((2, 3, 2), "float32", chunks=1)
+    >>> x1 = da.ones((2, 2), dtype="float32", chunks=1)
+    >>> x2 = da.ones((2, 3, 2), dtype="float32", chunks=1)
     >>> mindspore.batch_dot(x1, x2, (1, 2)).compute()
     array([[2., 2., 2.],
            [2., 2., 2.]], dtype=float32)
