@@ -7,7 +7,9 @@ The binary is build/bin/batchdot-mpi or $BATCHDOT_MPI; mpirun comes from Debian'
 """
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -137,3 +139,45 @@ def test_an_error_on_one_rank_only_stops_all(tmp_path):
 def test_malformed_command_line_is_status_2(tmp_path):
     proc = mpirun(2, "run", "x.npy", "--bogus")
     assert proc.returncode == 2 and len(error_lines(proc)) == 1, proc.stderr
+
+
+def one_gib_problem(tmp_path):
+    rng = np.random.default_rng(10)
+    xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xp, rng.standard_normal((256, 1024, 8)).astype(np.float32))  # a 1 GiB result
+    np.save(yp, rng.standard_normal((256, 8, 1024)).astype(np.float32))
+    return xp, yp
+
+
+def wait_for_temporary_file(folder, present, seconds=60):
+    for _ in range(int(seconds / 0.05)):
+        names = leftovers(folder)
+        if bool(names) == present:
+            return names
+        time.sleep(0.05)
+    raise AssertionError(f"temporary file still {'absent' if present else 'present'}: {leftovers(folder)}")
+
+
+@pytest.mark.parametrize("target", ["mpirun", "rank 0"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_leaves_no_file(tmp_path, target, sig):
+    """Signalling mpirun (Ctrl-C) or one rank (a batch system's cancel) mid-write removes the temporary file,
+    also when mpirun exits without waiting for its ranks (they die with it: PR_SET_PDEATHSIG)."""
+    xp, yp = one_gib_problem(tmp_path)
+    out = tmp_path / "out.npy"
+    command = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-q", "-n", "2", MPI_CLI, "run", xp, yp, "-o", out]
+    proc = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=MPI_ENV)
+    try:
+        temp = wait_for_temporary_file(tmp_path, present=True)[0]
+        time.sleep(0.2)
+        pid = proc.pid if target == "mpirun" else int(temp.split(".tmp.")[1].split(".")[0])
+        os.kill(pid, sig)
+        proc.communicate(timeout=120)
+        assert proc.returncode != 0
+        wait_for_temporary_file(tmp_path, present=False)
+        time.sleep(1.0)  # an orphaned rank would finish and rename within this
+        assert not out.exists() and leftovers(tmp_path) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -3,6 +3,8 @@
 #include "mpi_run.hpp"
 
 #include <mpi.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,6 +130,12 @@ std::pair<bool, std::string> WriteCollective(MPI_File handle, MPI_Offset offset,
 int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::string&)) {
   const Ranks ranks(print_error);
   cli::InstallSignalCleanup();
+  // A signalled mpirun exits without waiting for its ranks, which would then
+  // finish (or half-finish) the job as orphans. Dying with the launcher instead
+  // runs the SIGTERM cleanup: the temporary file goes too.
+  const pid_t launcher = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != launcher) raise(SIGTERM);
   const std::string& path = options.output_path;
 
   // 1. Every rank checks -o, maps the inputs and resolves the contraction.
