@@ -42,16 +42,17 @@ sanitize: sanitize-asan sanitize-tsan
 sanitize-asan: deps
 	cmake -S . -B build-asan $(SANITIZE_CONFIG) -DBATCHDOT_SANITIZE=ON
 	cmake --build build-asan -j2
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2
-	BATCHDOT_CLI=build-asan/bin/batchdot $(PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_cli.py
+	cd build-asan && BATCHDOT_TEST_CASE_DIVISOR=10 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j2
+	BATCHDOT_CLI=build-asan/bin/batchdot $(PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_cli.py tests/python/test_cli_limits.py
 
 # TSan: suppressions (tests/tsan.supp) only for proven false positives, each with its reason.
 TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp"
 sanitize-tsan: deps
 	cmake -S . -B build-tsan $(SANITIZE_CONFIG) -DBATCHDOT_SANITIZE_THREAD=ON
 	cmake --build build-tsan -j2
-	cd build-tsan && $(TSAN_ENV) ctest --output-on-failure -j2
-	$(TSAN_ENV) BATCHDOT_CLI=build-tsan/bin/batchdot $(PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_cli.py
+	cd build-tsan && BATCHDOT_TEST_CASE_DIVISOR=10 $(TSAN_ENV) ctest --output-on-failure -j2
+	$(TSAN_ENV) BATCHDOT_CLI=build-tsan/bin/batchdot $(PYTHON) -m pytest -q -p no:cacheprovider tests/python/test_cli.py tests/python/test_cli_limits.py
 
 # libFuzzer targets (clang-14, ASan+UBSan) in their own folder, FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

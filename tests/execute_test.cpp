@@ -77,7 +77,7 @@ TEST(Execute, RandomContractionsMatchReferenceBitwise) {
   std::mt19937_64 rng(seed);
   int checked = 0;
   for (DType dtype : kAllDTypes) {
-    const int cases = (dtype == DType::kFloat32 || dtype == DType::kFloat64) ? 2000 : 600;
+    const int cases = testing::ScaledCaseCount((dtype == DType::kFloat32 || dtype == DType::kFloat64) ? 2000 : 600);
     for (int i = 0; i < cases; ++i) {
       RandomCase rc = MakeRandomCase(rng, dtype);
       SCOPED_TRACE(rc.text);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <complex>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -108,6 +109,15 @@ inline Operand MakeOperand(DType dtype, std::vector<int64_t> shape, Layout layou
 inline uint64_t TestSeed() {
   const int seed = ::testing::UnitTest::GetInstance()->random_seed();
   return seed == 0 ? 12345u : static_cast<uint64_t>(seed);
+}
+
+// `n` random cases, divided by $BATCHDOT_TEST_CASE_DIVISOR (at least 1 case):
+// the sanitizer builds (`make sanitize`) run 10x fewer, since they look for
+// memory errors and races, not for rare layouts (10-20x slower per case).
+inline int ScaledCaseCount(int n) {
+  const char* divisor = std::getenv("BATCHDOT_TEST_CASE_DIVISOR");
+  const int d = divisor != nullptr ? std::atoi(divisor) : 1;
+  return d > 1 ? (n + d - 1) / d : n;
 }
 
 // Bytes of every element of `t` in C order (for bitwise comparisons).

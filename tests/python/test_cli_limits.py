@@ -53,3 +53,17 @@ def test_bench_filter_that_matches_nothing_is_an_error():
 def test_demo_threads_share_the_rule():
     line = expect_failure(run_cli("demo", "-t", "5000"), 2)
     assert "between 1 and 1024, got 5000" in line
+
+
+def test_bfloat16_result_is_v2_and_widens_as_the_readme_says(tmp_path):
+    f = np.array([[[1.5, 2.0], [3.0, -4.0]]] * 2, np.float32)
+    as_v2 = (f.view(np.uint32) >> 16).astype(np.uint16).view("V2")  # exact: the values fit bf16
+    x, y, out = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "out.npy"
+    np.save(x, as_v2)
+    np.save(y, as_v2)
+    proc = run_cli("run", x, y, "-o", out, "--bf16")
+    assert proc.returncode == 0, proc.stderr
+    loaded = np.load(out)
+    assert loaded.dtype == np.dtype("V2")
+    widened = (loaded.view(np.uint16).astype(np.uint32) << 16).view(np.float32)
+    np.testing.assert_array_equal(widened, np.einsum("bij,bjk->bik", f, f))
