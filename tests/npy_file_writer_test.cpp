@@ -11,6 +11,7 @@
 #include "batchdot/error.hpp"
 #include "io/npy.hpp"
 #include "io/npy_file_writer.hpp"
+#include "core/byte_size.hpp"
 #include "io/npy_mapped.hpp"
 #include "npy_test_util.hpp"
 
@@ -74,12 +75,12 @@ TEST(NpyFileWriter, TheTemporaryFileIsPreSized) {
 
 TEST(NpyFileWriter, NotEnoughSpaceNamesBothSizes) {
   TempDir dir;
-  const int64_t shape[3] = {1000, 1000000, 1000000};  // 3.6 PiB of float32 and a 128-byte header
+  const int64_t shape[3] = {1000, 1000000, 1000000};  // 4.0 PB of float32 and a 128-byte header
   const std::string message = ErrorOf([&] {
     NpyFileWriter writer(dir.File("out.npy"), TemporaryNpyPath(dir.File("out.npy")), DType::kFloat32, shape);
   });
   EXPECT_NE(message.find("not enough space"), std::string::npos) << message;
-  EXPECT_NE(message.find("3.6 PiB (4000000000000128 bytes)"), std::string::npos) << message;
+  EXPECT_NE(message.find("the result needs 4.0 PB (1000 x 1000000 x 1000000 float32), "), std::string::npos) << message;
   EXPECT_TRUE(dir.Entries().empty());
 }
 
@@ -104,9 +105,12 @@ TEST(NpyFileWriter, FolderAndSizeText) {
   EXPECT_EQ(FolderOf("out.npy"), ".");
   EXPECT_EQ(FolderOf("/out.npy"), "/");
   EXPECT_EQ(FolderOf("a/b/out.npy"), "a/b");
-  EXPECT_EQ(ByteSizeText(512), "512 B");
-  EXPECT_EQ(ByteSizeText(3 << 20), "3.0 MiB");
-  EXPECT_EQ(ByteSizeText(uint64_t{3} << 29), "1.5 GiB");
+  EXPECT_EQ(core::ByteSizeText(512), "512 bytes");
+  EXPECT_EQ(core::ByteSizeText(3'100'000), "3.1 MB");
+  EXPECT_EQ(core::ByteSizeText(80e9L), "80.0 GB");
+  const int64_t shape[] = {2, 100000, 100000};
+  EXPECT_EQ(core::ShapeAndDTypeText(shape, DType::kFloat32), "2 x 100000 x 100000 float32");
+  EXPECT_EQ(core::ShapeAndDTypeText({}, DType::kFloat16), "float16");
   const std::string temp = TemporaryNpyPath("a/b/out.npy");
   EXPECT_EQ(temp.rfind("a/b/.out.npy.tmp.", 0), 0u) << temp;
 }

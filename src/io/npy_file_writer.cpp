@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "batchdot/error.hpp"
+#include "core/byte_size.hpp"
 #include "io/npy.hpp"
 
 namespace batchdot::io {
@@ -54,16 +55,6 @@ std::string FolderOf(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::string ByteSizeText(uint64_t bytes) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 6) value /= 1024, ++unit;
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
-  return text;
-}
-
 void CheckOutputPath(const std::string& path) {
   if (path.empty()) FailIo(path, "the output path is empty");
   if (path.back() == '/') FailIo(path, "the output path names a folder (it ends in '/'), not a file");
@@ -88,14 +79,15 @@ std::string TemporaryNpyPath(const std::string& path) {
   return folder + "." + name + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
 }
 
-void CheckFreeSpace(const std::string& folder, uint64_t bytes, const std::string& reported_path) {
+void CheckFreeSpace(const std::string& folder, uint64_t bytes, const std::string& reported_path,
+                    const std::string& what) {
   struct statvfs fs {};
   if (statvfs(folder.c_str(), &fs) != 0) return;  // unknown: let the writes tell
   const uint64_t available = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
   if (available < bytes) {
     FailIo(reported_path, "not enough space in '" + folder + "': the result needs " +
-                              ByteSizeText(bytes) + " (" + std::to_string(bytes) + " bytes), " +
-                              ByteSizeText(available) + " available");
+                              core::ByteSizeText(bytes) + " (" + what + "), " +
+                              core::ByteSizeText(available) + " available");
   }
 }
 
@@ -107,7 +99,7 @@ NpyFileWriter::NpyFileWriter(const std::string& path, const std::string& temp_pa
   data_bytes_ = ShapeBytes(dtype, shape);
   const uint64_t total = prefix_bytes_ + data_bytes_;
   const std::string folder = FolderOf(path);
-  CheckFreeSpace(folder, total, path);
+  CheckFreeSpace(folder, total, path, core::ShapeAndDTypeText(shape, dtype));
   fd_ = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd_ < 0)
     FailIo(path, "cannot create a temporary file in folder '" + folder + "': " + Errno(errno));
@@ -115,7 +107,7 @@ NpyFileWriter::NpyFileWriter(const std::string& path, const std::string& temp_pa
   // Sizing first makes a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) fail
   // here, before any work, as EFBIG.
   if (ftruncate(fd_, static_cast<off_t>(total)) != 0)
-    Fail("cannot size the output to " + ByteSizeText(total) + " (" + std::to_string(total) +
+    Fail("cannot size the output to " + core::ByteSizeText(total) + " (" + std::to_string(total) +
          " bytes): " + Errno(errno));
 }
 

@@ -26,11 +26,9 @@ std::string FolderOf(const std::string& path);
 std::string TemporaryNpyPath(const std::string& path);
 
 // Throws kIo when the file system holding `folder` has fewer than `bytes` bytes
-// available to this user, naming both sizes.
-void CheckFreeSpace(const std::string& folder, uint64_t bytes, const std::string& reported_path);
-
-// "1.5 GiB", "12.0 MiB", "512 B".
-std::string ByteSizeText(uint64_t bytes);
+// available to this user, naming both sizes and `what` ("2 x 3 float32").
+void CheckFreeSpace(const std::string& folder, uint64_t bytes, const std::string& reported_path,
+                    const std::string& what);
 
 // Creates `temp_path` (O_EXCL), writes the .npy prefix for (dtype, shape), and
 // sizes the file to prefix + data bytes, after checking the free space. Data are

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <new>
 
+#include "core/byte_size.hpp"
 #include "batchdot/error.hpp"
 
 namespace batchdot::runtime {
@@ -115,19 +116,6 @@ void* AllocateResult(size_t bytes, bool zeroed) {
   return static_cast<char*>(block) + kHeader;
 }
 
-// "80.0 GB": decimal units, one decimal.
-std::string SizeText(long double bytes) {
-  static constexpr const char* kUnits[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
-  size_t unit = 0;
-  while (bytes >= 1000 && unit + 1 < std::size(kUnits)) {
-    bytes /= 1000;
-    ++unit;
-  }
-  char text[64];
-  std::snprintf(text, sizeof(text), unit == 0 ? "%.0Lf %s" : "%.1Lf %s", bytes, kUnits[unit]);
-  return text;
-}
-
 void* AllocateResultFor(DType dtype, std::span<const int64_t> shape, bool zeroed) {
   long double wanted = static_cast<long double>(SizeOf(dtype));
   for (int64_t d : shape) wanted *= static_cast<long double>(d);
@@ -138,10 +126,8 @@ void* AllocateResultFor(DType dtype, std::span<const int64_t> shape, bool zeroed
     } catch (const std::bad_alloc&) {
     }
   }
-  std::string what;
-  for (int64_t d : shape) what += (what.empty() ? "" : " x ") + std::to_string(d);
-  throw Error(ErrorKind::kMemory, "out of memory: the result needs " + SizeText(wanted) + " (" + what +
-                                      (what.empty() ? "" : " ") + std::string(Name(dtype)) + ")");
+  throw Error(ErrorKind::kMemory, "out of memory: the result needs " + core::ByteSizeText(wanted) + " (" +
+                                      core::ShapeAndDTypeText(shape, dtype) + ")");
 }
 
 void FreeResult(void* p) noexcept {

@@ -14,12 +14,24 @@ def cli_exists():
     assert os.access(CLI, os.X_OK), f"{CLI} is missing: build the project first or set BATCHDOT_CLI"
 
 
-def test_out_of_memory_names_the_size(tmp_path):
-    # (1, 9e6, 9e6) float16 needs 162 TB: more than a 47-bit address space.
+def test_a_result_too_large_names_the_size(tmp_path):
+    # (1, 9e6, 9e6) float16 needs 162 TB. The result is written through the file
+    # (out of core), so the limit that bites is the disk's, checked before any work.
     x, y, out = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "out.npy"
     np.save(x, np.ones((1, 9_000_000, 1), np.float16))
     np.save(y, np.ones((1, 1, 9_000_000), np.float16))
     line = expect_failure(run_cli("run", x, y, "-o", out), 1, str(out))
+    prefix = (f"batchdot: error: {out}: not enough space in '{tmp_path}': the result needs 162.0 TB "
+              "(1 x 9000000 x 9000000 float16), ")
+    assert line.startswith(prefix) and line.endswith(" available"), line
+
+
+def test_in_memory_out_of_memory_names_the_size(tmp_path):
+    # The in-memory path allocates the result: more than a 47-bit address space.
+    x, y, out = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "out.npy"
+    np.save(x, np.ones((1, 9_000_000, 1), np.float16))
+    np.save(y, np.ones((1, 1, 9_000_000), np.float16))
+    line = expect_failure(run_cli("run", x, y, "-o", out, "--in-memory"), 1, str(out))
     assert line == "batchdot: error: out of memory: the result needs 162.0 TB (1 x 9000000 x 9000000 float16)"
 
 

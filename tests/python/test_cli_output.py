@@ -77,13 +77,13 @@ def test_signals_remove_the_temporary_file(tmp_path, sig):
 
 
 def test_not_enough_disk_space_fails_up_front(tmp_path):
-    # K = 0: empty inputs, and a result of zeros of 1000 x 10^6 x 10^6 float32 (3.6 PiB).
+    # K = 0: empty inputs, and a result of zeros of 1000 x 10^6 x 10^6 float32 (4.0 PB).
     xp, yp = write_inputs(tmp_path, np.zeros((1000, 10**6, 0), np.float32), np.zeros((1000, 0, 10**6), np.float32))
     out = tmp_path / "out.npy"
     start = time.monotonic()
     line = expect_failure(run_cli("run", xp, yp, "-o", out), 1, str(out))
     assert time.monotonic() - start < 30
-    assert "not enough space" in line and "3.6 PiB" in line and "available" in line, line
+    assert "not enough space" in line and "4.0 PB (1000 x 1000000 x 1000000 float32)" in line and "available" in line, line
 
 
 def test_empty_output_path(tmp_path):

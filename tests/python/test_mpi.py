@@ -108,7 +108,7 @@ def error_cases(tmp_path):
 
 @pytest.mark.parametrize("ranks", [1, 2, 4])
 def test_an_error_on_every_rank_is_reported_once(tmp_path, ranks):
-    np.save(tmp_path / "ex.npy", np.zeros((1000, 10**6, 0), np.float32))  # a 3.6 PiB result of zeros
+    np.save(tmp_path / "ex.npy", np.zeros((1000, 10**6, 0), np.float32))  # a 4.0 PB result of zeros
     np.save(tmp_path / "ey.npy", np.zeros((1000, 0, 10**6), np.float32))
     for name, (args, needle) in error_cases(tmp_path).items():
         proc = mpirun(ranks, "run", *args)

@@ -19,6 +19,7 @@
 
 #include "batchdot/chunked_run.hpp"
 #include "batchdot/error.hpp"
+#include "core/byte_size.hpp"
 #include "batchdot/progress.hpp"
 #include "batchdot/signal_cleanup.hpp"
 #include "io/npy.hpp"
@@ -156,7 +157,7 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
   std::string temp_name;
   std::tie(ok, message) = Try([&] {
     if (ranks.rank() != 0) return;
-    io::CheckFreeSpace(io::FolderOf(path), total, path);
+    io::CheckFreeSpace(io::FolderOf(path), total, path, core::ShapeAndDTypeText(c.output_shape, c.dtype));
     temp_name = io::TemporaryNpyPath(path);
   });
   if (!ranks.Agree(ok, message)) return 1;
@@ -177,7 +178,7 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
     MPI_Status status;
     code = MPI_File_write_at(file.handle, 0, prefix.data(), static_cast<int>(prefix.size()), MPI_BYTE, &status);
   }
-  if (!ranks.Agree(code == MPI_SUCCESS, path + ": cannot size or write the output to " + io::ByteSizeText(total) +
+  if (!ranks.Agree(code == MPI_SUCCESS, path + ": cannot size or write the output to " + core::ByteSizeText(total) +
                                             ": " + MpiErrorText(code))) {
     Abandon(ranks, file);
     return 1;
