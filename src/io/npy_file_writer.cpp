@@ -19,6 +19,7 @@
 #include "batchdot/error.hpp"
 #include "core/byte_size.hpp"
 #include "io/npy.hpp"
+#include "io/npy_elements.hpp"
 
 namespace batchdot::io {
 namespace {
@@ -33,18 +34,6 @@ uint64_t ShapeBytes(DType dtype, std::span<const int64_t> shape) {
   uint64_t count = 1;
   for (int64_t dim : shape) count *= static_cast<uint64_t>(dim);  // bounded by Resolve
   return count * SizeOf(dtype);
-}
-
-void ToLittleEndian(uint8_t* bytes, size_t size, DType dtype) {
-  if constexpr (std::endian::native == std::endian::big) {
-    const bool is_complex = dtype == DType::kComplex64 || dtype == DType::kComplex128;
-    const size_t word = SizeOf(dtype) / (is_complex ? 2 : 1);
-    for (size_t at = 0; at + word <= size; at += word) {
-      for (size_t i = 0; i < word / 2; ++i) std::swap(bytes[at + i], bytes[at + word - 1 - i]);
-    }
-  } else {
-    (void)bytes, (void)size, (void)dtype;
-  }
 }
 
 }  // namespace

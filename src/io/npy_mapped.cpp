@@ -14,29 +14,13 @@
 #include <utility>
 
 #include "batchdot/error.hpp"
+#include "io/npy_elements.hpp"
 
 namespace batchdot::io {
 namespace {
 
 [[noreturn]] void FailIo(const std::string& name, const std::string& what) {
   throw Error(ErrorKind::kIo, name + ": " + what);
-}
-
-bool IsComplex(DType dtype) { return dtype == DType::kComplex64 || dtype == DType::kComplex128; }
-
-// Complex elements only need their component's alignment.
-size_t ElementAlignment(DType dtype) { return SizeOf(dtype) / (IsComplex(dtype) ? 2 : 1); }
-
-std::vector<int64_t> StridesFor(const std::vector<int64_t>& shape, bool fortran_order) {
-  const size_t rank = shape.size();
-  std::vector<int64_t> strides(rank);
-  int64_t stride = 1;
-  for (size_t i = 0; i < rank; ++i) {
-    const size_t axis = fortran_order ? i : rank - 1 - i;
-    strides[axis] = stride;
-    stride *= shape[axis];  // bounded by ParseNpyHeader
-  }
-  return strides;
 }
 
 }  // namespace
@@ -68,9 +52,9 @@ MappedNpy::MappedNpy(const std::string& path, const NpyReadOptions& options) : p
     munmap(address_, mapped_bytes_);
     throw;
   }
-  strides_elems_ = StridesFor(header_.shape, header_.fortran_order);
+  strides_elems_ = StoredStrides(header_.shape, header_.fortran_order);
   data_ = static_cast<const uint8_t*>(address_) + header_.data_offset;
-  const bool aligned = reinterpret_cast<uintptr_t>(data_) % ElementAlignment(header_.dtype) == 0;
+  const bool aligned = reinterpret_cast<uintptr_t>(data_) % WordSize(header_.dtype) == 0;
   needs_native_copy_ = header_.needs_byte_swap || !aligned;
   // The run path reads each chunk once, front to back.
   madvise(address_, mapped_bytes_, MADV_SEQUENTIAL);
@@ -107,7 +91,7 @@ std::vector<int64_t> CopyToNative(const TensorView& view, bool swap_bytes, void*
   const int64_t count = view.num_elements();
   if (count == 0) return dense;
   const size_t item = SizeOf(view.dtype);
-  const size_t word = item / (IsComplex(view.dtype) ? 2 : 1);
+  const size_t word = WordSize(view.dtype);
   const auto* from = static_cast<const uint8_t*>(view.data);
   auto* out = static_cast<uint8_t*>(to);
   // Odometer in the destination's order, so writes are sequential.

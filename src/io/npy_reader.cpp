@@ -12,6 +12,7 @@
 
 #include "batchdot/error.hpp"
 #include "io/npy.hpp"
+#include "io/npy_elements.hpp"
 
 namespace batchdot::io {
 
@@ -33,37 +34,12 @@ namespace {
   throw Error(ErrorKind::kIo, std::string(name) + ": " + what);
 }
 
-// The alignment kernels may assume for an element; complex types need only
-// their component's alignment.
-size_t ElementAlignment(DType dtype) {
-  switch (dtype) {
-    case DType::kComplex64:
-      return 4;
-    case DType::kComplex128:
-      return 8;
-    default:
-      return SizeOf(dtype);
-  }
-}
-
 // Reverses the bytes of every `word`-byte word (a whole element, or one
 // component of a complex element) while copying.
 void CopySwapped(const uint8_t* from, uint8_t* to, size_t bytes, size_t word) {
   for (size_t offset = 0; offset + word <= bytes; offset += word) {
     for (size_t i = 0; i < word; ++i) to[offset + i] = from[offset + word - 1 - i];
   }
-}
-
-std::vector<int64_t> StridesFor(const std::vector<int64_t>& shape, bool fortran_order) {
-  const size_t rank = shape.size();
-  std::vector<int64_t> strides(rank);
-  int64_t stride = 1;
-  for (size_t i = 0; i < rank; ++i) {
-    const size_t axis = fortran_order ? i : rank - 1 - i;
-    strides[axis] = stride;
-    stride *= shape[axis];  // cannot overflow: ParseNpyHeader bounded the product
-  }
-  return strides;
 }
 
 class FileDescriptor {
@@ -83,8 +59,8 @@ class FileDescriptor {
 }  // namespace
 
 void NpyArray::AdoptData(const uint8_t* data, bool force_copy) {
-  strides_elems_ = StridesFor(header_.shape, header_.fortran_order);
-  const bool aligned = reinterpret_cast<uintptr_t>(data) % ElementAlignment(header_.dtype) == 0;
+  strides_elems_ = StoredStrides(header_.shape, header_.fortran_order);
+  const bool aligned = reinterpret_cast<uintptr_t>(data) % WordSize(header_.dtype) == 0;
   if (!header_.needs_byte_swap && aligned && !force_copy) {
     data_ = data;
     return;

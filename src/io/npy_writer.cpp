@@ -12,6 +12,7 @@
 
 #include "batchdot/error.hpp"
 #include "io/npy.hpp"
+#include "io/npy_elements.hpp"
 #include "io/npy_descr.hpp"
 
 namespace batchdot::io {
@@ -115,20 +116,6 @@ bool IsCContiguous(const TensorView& tensor) {
     expected *= dim;
   }
   return true;
-}
-
-// The writer always emits little-endian data; on a big-endian machine every
-// staged word is reversed first.
-void ToLittleEndian(uint8_t* bytes, size_t size, DType dtype) {
-  if constexpr (std::endian::native == std::endian::big) {
-    const bool is_complex = dtype == DType::kComplex64 || dtype == DType::kComplex128;
-    const size_t word = SizeOf(dtype) / (is_complex ? 2 : 1);
-    for (size_t at = 0; at + word <= size; at += word) {
-      for (size_t i = 0; i < word / 2; ++i) std::swap(bytes[at + i], bytes[at + word - 1 - i]);
-    }
-  } else {
-    (void)bytes, (void)size, (void)dtype;
-  }
 }
 
 // Gathers the elements in C order through a staging buffer: an odometer over
