@@ -109,3 +109,5 @@ int GetNumThreads();
 std::string BuildInfo();
 
 }  // namespace batchdot
+
+#include "batchdot/prepared.hpp"  // Prepare / Prepared::Run: plan once, run many times
