@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 PYTHON := /usr/bin/python3
 # Debian 12 packages the build and the tests need; only the missing ones are installed.
 PACKAGES := cmake ninja-build g++ libhwy-dev libcli11-dev pybind11-dev python3-dev \
-            python3-numpy python3-pytest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+            python3-numpy python3-pytest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev python3-torch
 BENCH_PACKAGES := libopenblas0-pthread libopenblas-dev libeigen3-dev libxsmm-dev python3-matplotlib python3-torch
 
 .PHONY: all deps build run test bench bench-deps clean

@@ -28,6 +28,7 @@ like the builtins they extend (``type(e).__name__`` is "ValueError" or
 
 from ._batchdot import (  # noqa: F401
     BatchDotError,
+    DLPackResult,
     DTypeError,
     __version__,
     batch_dot,
@@ -40,6 +41,7 @@ from . import keras, mindspore  # noqa: E402,F401
 
 __all__ = [
     "BatchDotError",
+    "DLPackResult",
     "DTypeError",
     "__version__",
     "batch_dot",
