@@ -109,16 +109,12 @@ void PackA(const uint16_t* a, int64_t am, int64_t ak, int64_t k, int64_t mc, uin
   }
 }
 
-// Round-to-nearest-even float32 -> bfloat16 of 16 lanes, the same bits as the
-// scalar conversion (denormal results kept, NaN quieted).
-BATCHDOT_BF16_TARGET inline __m256i RoundToBf16(__m512 v) {
-  const __m512i bits = _mm512_castps_si512(v);
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-  const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
-  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
-  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(bits, _mm512_set1_epi32(0x7fffffff)),
-                                                 _mm512_set1_epi32(0x7f800000));
-  return _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rounded, quiet));
+// Two float32 vectors -> 32 bfloat16 (vcvtne2ps2bf16: round-to-nearest-even,
+// NaN quieted; inputs are vdpbf16ps results, already flushed of denormals). Every
+// tile, full, edge or strided, converts this way, so the bits never depend on
+// where a tile starts.
+BATCHDOT_BF16_TARGET inline __m512i ToBf16(__m512 low, __m512 high) {
+  return (__m512i)_mm512_cvtne2ps_pbh(high, low);
 }
 
 // C tile (mr <= R rows, nr <= 32 columns) = A * B over all k pairs. A's word
@@ -155,22 +151,18 @@ BATCHDOT_BF16_TARGET void MicroTile(int64_t pairs, bool odd, const uint16_t* a, 
     }
   }
   if (cn == 1) {
-    const __mmask16 m0 = static_cast<__mmask16>(nr >= 16 ? 0xffff : (1u << nr) - 1);
-    const __mmask16 m1 = static_cast<__mmask16>(nr >= 32 ? 0xffff : nr <= 16 ? 0 : (1u << (nr - 16)) - 1);
+    const __mmask32 mask = nr >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((uint64_t{1} << nr) - 1);
 #pragma GCC unroll 12
     for (int i = 0; i < R; ++i) {
       if (i >= mr) break;
-      uint16_t* row = c + i * cm;
-      _mm256_mask_storeu_epi16(row, m0, RoundToBf16(c0[i]));
-      if (m1 != 0) _mm256_mask_storeu_epi16(row + 16, m1, RoundToBf16(c1[i]));
+      _mm512_mask_storeu_epi16(c + i * cm, mask, ToBf16(c0[i], c1[i]));
     }
     return;
   }
-  alignas(32) uint16_t tmp[kNR];
+  alignas(64) uint16_t tmp[kNR];
   for (int i = 0; i < R; ++i) {
     if (i >= mr) break;
-    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), RoundToBf16(c0[i]));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 16), RoundToBf16(c1[i]));
+    _mm512_store_si512(tmp, ToBf16(c0[i], c1[i]));
     for (int64_t j = 0; j < nr; ++j) c[i * cm + j * cn] = tmp[j];
   }
 }
