@@ -68,6 +68,19 @@ void BM_TinyOpenBLASLoop(benchmark::State& state) {
   }
 }
 
+// The fastest OpenBLAS loop on it (perf_anchors.md: "loop-sdot/sgemv", 26-40 ns):
+// per item y_b (3 x 2) times x_b (2).
+void BM_TinyOpenBLASGemvLoop(benchmark::State& state) {
+  Tiny t;
+  for (auto _ : state) {
+    for (int i = 0; i < 2; ++i) {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, 3, 2, 1.0f, t.y.data() + 6 * i, 2, t.x.data() + 2 * i, 1, 0.0f,
+                  t.out.data() + 3 * i, 1);
+    }
+    benchmark::DoNotOptimize(t.out.data());
+  }
+}
+
 // ---- half precision against float32: batch x (m, k) . (k, n) ----
 struct HalfCase {
   const char* name;
@@ -119,7 +132,8 @@ void BM_Dtype(benchmark::State& state, HalfCase h, DType dtype) {
 
 int Register() {
   for (auto [name, fn] : {std::pair{"tiny/prepared_run", &BM_TinyPreparedRun},
-                          std::pair{"tiny/openblas_loop", &BM_TinyOpenBLASLoop},
+                          std::pair{"tiny/openblas_sgemm_loop", &BM_TinyOpenBLASLoop},
+                          std::pair{"tiny/openblas_sgemv_loop", &BM_TinyOpenBLASGemvLoop},
                           std::pair{"tiny/batch_dot_out", &BM_TinyBatchDotOut},
                           std::pair{"tiny/prepare", &BM_TinyPrepare}}) {
     benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kNanosecond);
