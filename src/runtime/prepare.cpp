@@ -56,6 +56,8 @@ void RunNothing(const runtime::PreparedState&, const void*, const void*, void*) 
 
 }  // namespace
 
+using runtime::PreparedState;
+
 Prepared::Prepared() = default;
 Prepared::Prepared(Prepared&&) noexcept = default;
 Prepared& Prepared::operator=(Prepared&&) noexcept = default;
@@ -73,34 +75,45 @@ void Prepared::Run(const void* x, const void* y, void* out) const {
   s->run(*s, x, y, out);
 }
 
-Prepared Prepare(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
-                 const Options& options) {
-  runtime::CheckOutput(c, x, y, out);
+namespace runtime {
+
+void PrepareState(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
+                  const Options& options, PreparedState& s) {
+  CheckOutput(c, x, y, out);
   if (x.dtype != c.dtype || y.dtype != c.dtype) {
     throw DTypeError("Prepare: operands are " + std::string(Name(x.dtype)) + " and " + std::string(Name(y.dtype)) +
                      " but the contraction runs in " + std::string(Name(c.dtype)) +
                      "; convert them first (Execute and batch_dot convert per call)");
   }
-  auto s = std::make_unique<runtime::PreparedState>();
-  s->plan = plan::MakePlan(c, x, y, out, options.force_kernel);
-  s->x_needed = x.num_elements() > 0;
-  s->y_needed = y.num_elements() > 0;
-  s->out_needed = out.num_elements() > 0;
-  if (s->plan.empty_output) {
-    s->run = &RunNothing;
-  } else {
-    s->contraction = c;
-    s->x_dtype = x.dtype;
-    s->y_dtype = y.dtype;
-    s->x_shape.assign(x.shape.begin(), x.shape.end());
-    s->x_strides.assign(x.strides_elems.begin(), x.strides_elems.end());
-    s->y_shape.assign(y.shape.begin(), y.shape.end());
-    s->y_strides.assign(y.strides_elems.begin(), y.strides_elems.end());
-    s->out_shape.assign(out.shape.begin(), out.shape.end());
-    s->out_strides.assign(out.strides_elems.begin(), out.strides_elems.end());
-    CutTasks(*s, options.num_threads > 0 ? options.num_threads : GetNumThreads());
-    runtime::BindKernel(*s);
+  s.plan = plan::MakePlan(c, x, y, out, options.force_kernel);
+  s.x_needed = x.num_elements() > 0;
+  s.y_needed = y.num_elements() > 0;
+  s.out_needed = out.num_elements() > 0;
+  if (s.plan.empty_output) {
+    s.run = &RunNothing;
+    return;
   }
+  CutTasks(s, options.num_threads > 0 ? options.num_threads : GetNumThreads());
+  if (BindKernel(s)) {
+    // Only the reference walks the views themselves: keep copies of their layouts.
+    s.contraction = c;
+    s.x_dtype = x.dtype;
+    s.y_dtype = y.dtype;
+    s.x_shape.assign(x.shape.begin(), x.shape.end());
+    s.x_strides.assign(x.strides_elems.begin(), x.strides_elems.end());
+    s.y_shape.assign(y.shape.begin(), y.shape.end());
+    s.y_strides.assign(y.strides_elems.begin(), y.strides_elems.end());
+    s.out_shape.assign(out.shape.begin(), out.shape.end());
+    s.out_strides.assign(out.strides_elems.begin(), out.strides_elems.end());
+  }
+}
+
+}  // namespace runtime
+
+Prepared Prepare(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
+                 const Options& options) {
+  auto s = std::make_unique<runtime::PreparedState>();
+  runtime::PrepareState(c, x, y, out, options, *s);
   Prepared prepared;
   prepared.state_ = std::move(s);
   return prepared;

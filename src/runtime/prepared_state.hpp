@@ -28,13 +28,19 @@ struct PreparedState {
   int64_t item_chunks = 1, row_tiles = 1, col_tiles = 1, tasks_per_outer = 1, task_count = 0;
   // Which operands hold elements (only those need a data pointer).
   bool x_needed = false, y_needed = false, out_needed = false;
-  // For the reference path: the contraction and copies of the views' layouts.
+  // For the reference path only: the contraction and copies of the views' layouts.
   Contraction contraction;
   DType x_dtype = DType::kFloat32, y_dtype = DType::kFloat32;
   std::vector<int64_t> x_shape, x_strides, y_shape, y_strides, out_shape, out_strides;
 };
 
-// Fills s.kernel and s.run for the plan's dtype and path (run_plan.cpp).
-void BindKernel(PreparedState& s);
+// Fills s.kernel and s.run for the plan's dtype and path (run_plan.cpp). Returns
+// true when that is the reference, which needs the layouts copied into `s`.
+bool BindKernel(PreparedState& s);
+
+// Prepare's work (prepare.cpp): checks, plan, task grid, kernel. Execute runs it
+// on a stack PreparedState, Prepare on one it keeps.
+void PrepareState(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
+                  const Options& options, PreparedState& s);
 
 }  // namespace batchdot::runtime

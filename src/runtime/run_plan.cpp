@@ -89,19 +89,15 @@ void RunGathered(const plan::Plan& plan, kernels::GemmKernel<T> kernel, const Ge
   }
 }
 
-// One task of the grid described in PreparedState.
+// One task of the grid described in PreparedState: outer iteration o, item
+// chunk, row tile and column tile.
 template <typename T>
-void RunTask(const PreparedState& s, int64_t task, const T* a, const T* b, T* out) {
+void RunTask(const PreparedState& s, int64_t o, int64_t chunk, int64_t row, int64_t col, const T* a, const T* b,
+             T* out) {
   thread_local kernels::Workspace workspace;
   const plan::Plan& plan = s.plan;
   const StridedGemm& g = plan.gemm;
   const auto kernel = reinterpret_cast<kernels::GemmKernel<T>>(s.kernel);
-  const int64_t o = task / s.tasks_per_outer;
-  int64_t rest = task % s.tasks_per_outer;
-  const int64_t col = rest % s.col_tiles;
-  rest /= s.col_tiles;
-  const int64_t row = rest % s.row_tiles;
-  const int64_t chunk = rest / s.row_tiles;
   const Bases base = plan.outer.empty() ? Bases{0, 0, 0} : OuterOffsets(plan, o);
   const GemmRange range{chunk * s.items_per_task, std::min(g.count, (chunk + 1) * s.items_per_task),
                         row * s.row_tile, std::min(g.m, (row + 1) * s.row_tile),
@@ -119,12 +115,23 @@ void RunKernelPlan(const PreparedState& s, const void* x, const void* y, void* o
   const T* b = static_cast<const T*>(s.plan.swapped ? x : y);
   T* out = static_cast<T*>(out_data);
   if (s.threads == 1) {
-    // No pool hop, no std::function: the calling thread runs every task.
-    for (int64_t task = 0; task < s.task_count; ++task) RunTask(s, task, a, b, out);
+    // No pool hop, no std::function, no index divisions: the caller walks the grid.
+    const int64_t outer_count = s.task_count / s.tasks_per_outer;
+    for (int64_t o = 0; o < outer_count; ++o) {
+      for (int64_t chunk = 0; chunk < s.item_chunks; ++chunk) {
+        for (int64_t row = 0; row < s.row_tiles; ++row) {
+          for (int64_t col = 0; col < s.col_tiles; ++col) RunTask(s, o, chunk, row, col, a, b, out);
+        }
+      }
+    }
     return;
   }
-  ThreadPool::Instance().ParallelFor(s.task_count, s.threads,
-                                     [&](int64_t task, int /*worker*/) { RunTask(s, task, a, b, out); });
+  ThreadPool::Instance().ParallelFor(s.task_count, s.threads, [&](int64_t task, int /*worker*/) {
+    int64_t rest = task % s.tasks_per_outer;
+    const int64_t col = rest % s.col_tiles;
+    rest /= s.col_tiles;
+    RunTask(s, task / s.tasks_per_outer, rest / s.row_tiles, rest % s.row_tiles, col, a, b, out);
+  });
 }
 
 // Contractions no kernel family runs (unmergeable contracted axes, complex).
@@ -151,18 +158,18 @@ void Bind(PreparedState& s, const kernels::FamilyKernels<T>& family) {
 
 }  // namespace
 
-void BindKernel(PreparedState& s) {
+bool BindKernel(PreparedState& s) {
   const kernels::KernelTable& table = kernels::Kernels();
   s.run = &RunReference;
-  if (s.plan.path == KernelPath::kReference) return;
+  if (s.plan.path == KernelPath::kReference) return true;
   switch (s.plan.dtype) {
-    case DType::kFloat32: Bind(s, table.f32); break;
-    case DType::kFloat64: Bind(s, table.f64); break;
-    case DType::kInt32: Bind(s, table.i32); break;
-    case DType::kInt64: Bind(s, table.i64); break;
-    case DType::kFloat16: Bind(s, table.f16); break;
-    case DType::kBFloat16: Bind(s, table.bf16); break;
-    default: break;  // no kernel family: the reference runs it
+    case DType::kFloat32: Bind(s, table.f32); return false;
+    case DType::kFloat64: Bind(s, table.f64); return false;
+    case DType::kInt32: Bind(s, table.i32); return false;
+    case DType::kInt64: Bind(s, table.i64); return false;
+    case DType::kFloat16: Bind(s, table.f16); return false;
+    case DType::kBFloat16: Bind(s, table.bf16); return false;
+    default: return true;  // complex: no kernel family, the reference runs it
   }
 }
 
