@@ -75,8 +75,13 @@ BATCHDOT_BF16_TARGET void PackB(const uint16_t* b, int64_t bk, int64_t bn, int64
       // Two rows of 32 columns -> two vectors of 16 interleaved column pairs.
       const __mmask32 mask = cols == kNR ? ~__mmask32{0} : static_cast<__mmask32>((uint64_t{1} << cols) - 1);
       for (int64_t q = 0; q < pairs; ++q) {
-        const __m512i r0 = _mm512_maskz_loadu_epi16(mask, src + 2 * q * bk);
-        const __m512i r1 = 2 * q + 1 < k ? _mm512_maskz_loadu_epi16(mask, src + (2 * q + 1) * bk) : _mm512_setzero_si512();
+        const bool full = cols == kNR;
+        const uint16_t* p0 = src + 2 * q * bk;
+        const uint16_t* p1 = p0 + bk;
+        const __m512i r0 = full ? _mm512_loadu_si512(p0) : _mm512_maskz_loadu_epi16(mask, p0);
+        const __m512i r1 = 2 * q + 1 >= k ? _mm512_setzero_si512()
+                           : full         ? _mm512_loadu_si512(p1)
+                                          : _mm512_maskz_loadu_epi16(mask, p1);
         _mm512_storeu_si512(pb + q * 2 * kNR, _mm512_permutex2var_epi16(r0, lo, r1));
         _mm512_storeu_si512(pb + q * 2 * kNR + kNR, _mm512_permutex2var_epi16(r0, hi, r1));
       }
@@ -155,6 +160,12 @@ BATCHDOT_BF16_TARGET void MicroTile(int64_t pairs, bool odd, const uint16_t* a, 
 #pragma GCC unroll 12
     for (int i = 0; i < R; ++i) {
       if (i >= mr) break;
+      if (nr == 32) {
+        // Full rows store unmasked: on Zen 5 masked 512-bit stores made attention's
+        // bf16 GEMM take 9.9 ms instead of 6.1 (CPU time, 64 x 512 x 64 x 512).
+        _mm512_storeu_si512(c + i * cm, ToBf16(c0[i], c1[i]));
+        continue;
+      }
       _mm512_mask_storeu_epi16(c + i * cm, mask, ToBf16(c0[i], c1[i]));
     }
     return;
