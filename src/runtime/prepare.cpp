@@ -56,8 +56,6 @@ void RunNothing(const runtime::PreparedState&, const void*, const void*, void*) 
 
 }  // namespace
 
-using runtime::PreparedState;
-
 Prepared::Prepared() = default;
 Prepared::Prepared(Prepared&&) noexcept = default;
 Prepared& Prepared::operator=(Prepared&&) noexcept = default;
