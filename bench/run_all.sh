@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole benchmark, one run: `batchdot bench` (C++ sweep against the measured
 # roofline), bench/compare.py (NumPy, PyTorch in the same process), peers_bench
-# (OpenBLAS, Eigen, LIBXSMM in the same binary), then bench/plot.py (summary
+# (OpenBLAS, Eigen, LIBXSMM in the same binary), prepared_half_bench (Prepare/Run
+# per call, float16/bfloat16 vs float32), bench/cpp_compare (the installed C++
+# package vs the peers), then bench/plot.py (summary
 # table, ratio and roofline charts). Writes bench/results/<date>/. About 15 minutes;
 # run it on an otherwise idle machine.
 set -euo pipefail
@@ -25,6 +27,19 @@ cmake --build build-bench --target peers_bench
 "${quiet_env[@]}" OPENBLAS_NUM_THREADS=1 build-bench/bin/peers_bench --benchmark_min_time=0.2 \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/peers.json" --benchmark_out_format=json | tee "$out/peers.txt"
+
+# Prepare/Run per call vs an OpenBLAS loop; float16/bfloat16 vs float32 (and the
+# bf16 float32-conversion path with BATCHDOT_NO_BF16=1), same binary, same run.
+cmake --build build-bench --target prepared_half_bench
+for no_bf16 in 0 1; do
+  "${quiet_env[@]}" OPENBLAS_NUM_THREADS=1 BATCHDOT_NO_BF16=$no_bf16 build-bench/bin/prepared_half_bench \
+    --benchmark_min_time=0.3 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    --benchmark_out="$out/prepared_half_nobf16_$no_bf16.json" --benchmark_out_format=json \
+    | tee "$out/prepared_half_nobf16_$no_bf16.txt"
+done
+# The installed package against OpenBLAS / LIBXSMM / Eigen (bench/cpp_compare, its own CMake consumer).
+"${quiet_env[@]}" /usr/bin/python3 bench/cpp_compare/compare.py --threads 1 2 \
+  --markdown "$out/cpp_compare.md" --json "$out/cpp_compare.json"
 
 /usr/bin/python3 bench/plot.py "$out/compare.json" "$out/bench.json" "$out/peers.json" "$out"
 echo "results in $out"

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "dlpack_result.hpp"
 #include "operand.hpp"
 #include "runtime/memory_overlap.hpp"
 #include "runtime/result_memory.hpp"
@@ -313,6 +314,14 @@ void CheckOutputMemory(const void* data, int64_t itemsize, int ndim, const int64
 void PrepareOutput(const batchdot::Contraction& c, const Operand& x, const Operand& y,
                    py::handle out, Output& output) {
   if (out.is_none()) {
+    // bfloat16 without a NumPy bfloat16 dtype among the inputs (e.g. torch tensors
+    // through DLPack): the result goes back the same way (dlpack_result.hpp).
+    const bool numpy_bf16 = (x.descr != nullptr && x.dtype == DType::kBFloat16) ||
+                            (y.descr != nullptr && y.dtype == DType::kBFloat16);
+    if (c.dtype == DType::kBFloat16 && !numpy_bf16) {
+      output.result = NewDLPackResult(c, output);
+      return;
+    }
     output.result = NewArray(c, x, y);
     SetFromArray(output.result.ptr(), output);
     return;

@@ -4,6 +4,7 @@
 #include "batchdot/batchdot.hpp"
 #include "calls.hpp"
 #include "grad_calls.hpp"
+#include "dlpack_result.hpp"
 #include "operand.hpp"
 
 namespace py = pybind11;
@@ -180,6 +181,7 @@ PyObject* NewErrorClass(const char* qualified_name, PyObject* base, const char* 
 PYBIND11_MODULE(_batchdot, m) {
   m.doc() = "Compiled core of the batchdot package; use `import batchdot`.";
   batchdot_py::InitConversions();
+  batchdot_py::RegisterDLPackResult(m);  // bfloat16 results through DLPack
 
   PyObject* value_error = NewErrorClass(
       "batchdot.BatchDotError", PyExc_ValueError,

@@ -119,3 +119,4 @@ std::string BuildInfo();
 }  // namespace batchdot
 
 #include "batchdot/grad.hpp"  // gradients: keras/mindspore::batch_dot_grad, dot_general_grad
+#include "batchdot/prepared.hpp"  // Prepare / Prepared::Run: plan once, run many times

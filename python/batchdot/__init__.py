@@ -30,6 +30,7 @@ boundaries. A result that cannot be allocated raises MemoryError naming its size
 
 from ._batchdot import (  # noqa: F401
     BatchDotError,
+    DLPackResult,
     DTypeError,
     __version__,
     batch_dot,
@@ -44,6 +45,7 @@ from . import keras, mindspore  # noqa: E402,F401
 
 __all__ = [
     "BatchDotError",
+    "DLPackResult",
     "DTypeError",
     "__version__",
     "batch_dot",

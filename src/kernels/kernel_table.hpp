@@ -34,6 +34,9 @@ struct KernelTable {
   FamilyKernels<double> f64;
   FamilyKernels<int32_t> i32;
   FamilyKernels<int64_t> i64;
+  // float16 and bfloat16 (16-bit storage, float32 accumulation, one rounding):
+  // see half_via_float.hpp, and bf16_dot_gemm.hpp for the bf16 dot-product GEMM.
+  FamilyKernels<uint16_t> f16, bf16;
   std::string target_name;  // e.g. "AVX3"
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/kernel_targets.h"
+#include "kernels/bf16_dot_gemm.hpp"
 #include "kernels/generic_kernels.hpp"
 #include "kernels/kernel_table.hpp"
 
@@ -122,6 +123,8 @@ KernelTable MakeProcessTable() {
   }
   KernelTable t;
   HWY_DYNAMIC_DISPATCH(FillKernelTable)(&t);
+  // bfloat16 dot products are not a Highway target: a CPUID check picks them.
+  if (CpuHasAvx512Bf16() && Bf16DotProductsEnabled()) t.bf16.gemm = &Bf16DotGemm;
   const char* debug = std::getenv("BATCHDOT_DEBUG");
   if (debug != nullptr && *debug != '\0' && *debug != '0') {
     std::fprintf(stderr, "batchdot: kernel target %s (compiled: %s)\n", t.target_name.c_str(),

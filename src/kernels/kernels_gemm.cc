@@ -8,6 +8,7 @@
 #define HWY_TARGET_INCLUDE "kernels/kernels_gemm.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/half_via_float.hpp"
 #include "kernels/packed_gemm-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -17,6 +18,8 @@ namespace HWY_NAMESPACE {
 void FillGemmKernels(KernelTable* t) {
   t->f32.gemm = &PackedGemm<float>;
   t->f64.gemm = &PackedGemm<double>;
+  t->f16.gemm = &HalfViaFloat<false, &PackedGemm<float>>;
+  t->bf16.gemm = &HalfViaFloat<true, &PackedGemm<float>>;
 }
 
 }  // namespace HWY_NAMESPACE

@@ -8,6 +8,7 @@
 #define HWY_TARGET_INCLUDE "kernels/kernels_small.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/half_via_float.hpp"
 #include "kernels/small_gemm-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -17,6 +18,8 @@ namespace HWY_NAMESPACE {
 void FillSmallKernels(KernelTable* t) {
   t->f32.small = &SmallGemm<float>;
   t->f64.small = &SmallGemm<double>;
+  t->f16.small = &HalfViaFloat<false, &SmallGemm<float>>;
+  t->bf16.small = &HalfViaFloat<true, &SmallGemm<float>>;
 }
 
 }  // namespace HWY_NAMESPACE

@@ -12,6 +12,7 @@
 #include "kernels/batched_dot-inl.h"
 #include "kernels/batched_gemv-inl.h"
 #include "kernels/kernel_common-inl.h"
+#include "kernels/half_via_float.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace batchdot::kernels {
@@ -24,6 +25,12 @@ void FillVectorKernels(KernelTable* t) {
   t->f64.generic = &GenericChainGemm<double>;
   t->f64.dot = &BatchedDot<double>;
   t->f64.gemv = &BatchedGemv<double>;
+  t->f16.generic = &HalfViaFloat<false, &GenericChainGemm<float>>;
+  t->f16.dot = &HalfViaFloat<false, &BatchedDot<float>>;
+  t->f16.gemv = &HalfViaFloat<false, &BatchedGemv<float>>;
+  t->bf16.generic = &HalfViaFloat<true, &GenericChainGemm<float>>;
+  t->bf16.dot = &HalfViaFloat<true, &BatchedDot<float>>;
+  t->bf16.gemv = &HalfViaFloat<true, &BatchedGemv<float>>;
 }
 
 }  // namespace HWY_NAMESPACE

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "batchdot/batchdot.hpp"
+#include "kernels/bf16_dot_gemm.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace batchdot {
@@ -10,6 +11,9 @@ std::string BuildInfo() {
   std::string info = "batchdot " + std::string(kVersion) + "\n";
   info += "compiled targets: " + kernels::CompiledTargets() + "\n";
   info += "selected target: " + kernels::Kernels().target_name + "\n";
+  info += std::string("bfloat16 dot products (AVX-512 BF16): ") +
+          (!kernels::CpuHasAvx512Bf16() ? "no (CPU)" : kernels::Bf16DotProductsEnabled() ? "yes" : "off (BATCHDOT_NO_BF16)") +
+          "\n";
   info += "threads: " + std::to_string(GetNumThreads()) + "\n";
   return info;
 }

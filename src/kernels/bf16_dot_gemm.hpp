@@ -1,0 +1,30 @@
+// The bfloat16 packed GEMM on AVX-512 BF16 dot products (vdpbf16ps), chosen for
+// the bf16 `gemm` family when the CPU has them and BATCHDOT_NO_BF16 is unset.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/strided_gemm.hpp"
+
+namespace batchdot::kernels {
+
+// CPUID.(EAX=7,ECX=1):EAX[5] (AVX512_BF16) with AVX-512 F/BW/VL, and the OS
+// saving opmask and ZMM state (XCR0 bits 1, 2, 5, 6, 7). Read once per process.
+bool CpuHasAvx512Bf16();
+
+// False when BATCHDOT_NO_BF16 is set to anything but "" or "0" (read once), so
+// tests and users can run the portable float32-conversion path instead.
+bool Bf16DotProductsEnabled();
+
+// C = A * B for bfloat16 A, B, C with any strides. Each C element is one float32
+// chain over k pairs, starting from 0, summing (a[2q] b[2q] + a[2q+1] b[2q+1]) per
+// vdpbf16ps step (products of bf16 values are exact in float32; each step rounds
+// to nearest-even, denormal inputs and results flush to zero), over the whole of
+// K, then rounded to bfloat16 once. The order depends only on K, so results are
+// identical for any split of items, rows or columns. Error bound against the
+// exact sum: |err| <= K * 2^-24 * sum_k |a_k b_k| (+ 2^-126 per flushed term),
+// then half an ulp of bfloat16. Only call when CpuHasAvx512Bf16().
+void Bf16DotGemm(const StridedGemm& g, const GemmRange& r, const uint16_t* a, const uint16_t* b, uint16_t* c,
+                 Workspace& ws) noexcept;
+
+}  // namespace batchdot::kernels
