@@ -169,9 +169,9 @@ def test_good_environment_values():
 
 # ---------------------------------------------------------------- bfloat16
 
-def test_bfloat16_without_ml_dtypes_is_a_clear_type_error():
-    """NumPy has no bfloat16: without ml_dtypes a bf16 result cannot be returned
-    (TypeError naming ml_dtypes), as README says."""
+def test_bfloat16_without_ml_dtypes_comes_back_through_dlpack():
+    """NumPy has no bfloat16: without ml_dtypes a bf16 result comes back as a
+    batchdot.DLPackResult that torch (or any DLPack consumer) takes, as README says."""
     try:
         import ml_dtypes  # noqa: F401
     except ImportError:
@@ -180,8 +180,10 @@ def test_bfloat16_without_ml_dtypes_is_a_clear_type_error():
         pytest.skip("ml_dtypes is installed: bfloat16 arrays exist")  # not on Debian 12
     torch = pytest.importorskip("torch")
     x = torch.ones((2, 3, 4), dtype=torch.bfloat16)
-    with pytest.raises(TypeError, match="ml_dtypes"):
-        batchdot.batch_dot(x, x.transpose(1, 2))
+    result = batchdot.batch_dot(x, x.transpose(1, 2))
+    assert isinstance(result, batchdot.DLPackResult)
+    got = torch.from_dlpack(result)
+    assert got.dtype == torch.bfloat16 and got.shape == (2, 3, 3) and (got == 4).all()
     # bf16 with float32 promotes to float32, which NumPy holds.
     got = batchdot.batch_dot(x, np.ones((2, 4, 5), np.float32))
     assert got.dtype == np.float32 and (got == 4).all()
