@@ -8,7 +8,7 @@
 #include "dlpack_result.hpp"
 #include "operand.hpp"
 #include "runtime/memory_overlap.hpp"
-#include "runtime/result_memory.hpp"
+#include "core/result_memory.hpp"
 
 namespace batchdot_py {
 
@@ -234,8 +234,8 @@ py::object NewArray(const batchdot::Contraction& c, const Operand& x, const Oper
   void* data = nullptr;
   py::capsule owner;
   if (bytes >= kRecycledResultBytes) {
-    data = batchdot::runtime::AllocateResultFor(c.dtype, c.output_shape, /*zeroed=*/false);
-    owner = py::capsule(data, [](void* p) { batchdot::runtime::FreeResult(p); });
+    data = batchdot::core::AllocateResultFor(c.dtype, c.output_shape, /*zeroed=*/false);
+    owner = py::capsule(data, [](void* p) { batchdot::core::FreeResult(p); });
   }
   const int flags = data ? npy_api::NPY_ARRAY_C_CONTIGUOUS_ | npy_api::NPY_ARRAY_WRITEABLE_ : 0;
   PyObject* arr = api.PyArray_NewFromDescr_(

@@ -1,10 +1,12 @@
-// Result allocation: what a failed allocation says, and that sizes which
-// overflow 64 bits are refused rather than wrapped into a small block.
-#include "runtime/result_memory.hpp"
+// Result allocation: large results are zeroed, aligned and recycled; a failed
+// allocation names the size; sizes that overflow 64 bits are refused rather than
+// wrapped into a small block.
+#include "core/result_memory.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,36 @@
 
 namespace batchdot {
 namespace {
+
+using core::AllocateResult;
+using core::FreeResult;
+
+TEST(ResultMemory, ZeroedAndAligned) {
+  for (size_t bytes : {size_t{0}, size_t{1}, size_t{4096}, size_t{3} << 20, size_t{64} << 20}) {
+    auto* p = static_cast<unsigned char*>(AllocateResult(bytes));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    for (size_t i = 0; i < bytes; i += 4093) EXPECT_EQ(p[i], 0) << bytes;
+    if (bytes > 0) p[bytes - 1] = 1;
+    FreeResult(p);
+  }
+}
+
+TEST(ResultMemory, RecyclesLargeBlocksAndStillZeroes) {
+  const size_t bytes = size_t{16} << 20;
+  auto* first = static_cast<unsigned char*>(AllocateResult(bytes));
+  std::memset(first, 0xAB, bytes);
+  FreeResult(first);
+  // The same-sized block comes back from the cache, zeroed when asked.
+  auto* second = static_cast<unsigned char*>(AllocateResult(bytes));
+  EXPECT_EQ(second, first);
+  for (size_t i = 0; i < bytes; i += 4099) ASSERT_EQ(second[i], 0);
+  FreeResult(second);
+  void* third = AllocateResult(bytes, /*zeroed=*/false);
+  EXPECT_EQ(third, first);
+  FreeResult(third);
+}
+
 
 std::string MemoryErrorOf(DType dtype, std::vector<int64_t> shape) {
   try {

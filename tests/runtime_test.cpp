@@ -1,5 +1,5 @@
-// The thread pool and result memory: every task runs exactly once, callers from
-// several threads at once are safe, large results are zeroed and aligned.
+// The thread pool and thread count: every task runs exactly once, callers from
+// several threads at once are safe.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "batchdot/batchdot.hpp"
-#include "runtime/result_memory.hpp"
 #include "runtime/thread_pool.hpp"
 
 namespace batchdot::runtime {
@@ -44,32 +43,6 @@ TEST(ThreadPool, ConcurrentCallersAllFinish) {
   }
   for (auto& t : callers) t.join();
   EXPECT_EQ(total.load(), 4 * 200 * (15 * 16 / 2));
-}
-
-TEST(ResultMemory, ZeroedAndAligned) {
-  for (size_t bytes : {size_t{0}, size_t{1}, size_t{4096}, size_t{3} << 20, size_t{64} << 20}) {
-    auto* p = static_cast<unsigned char*>(AllocateResult(bytes));
-    ASSERT_NE(p, nullptr);
-    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
-    for (size_t i = 0; i < bytes; i += 4093) EXPECT_EQ(p[i], 0) << bytes;
-    if (bytes > 0) p[bytes - 1] = 1;
-    FreeResult(p);
-  }
-}
-
-TEST(ResultMemory, RecyclesLargeBlocksAndStillZeroes) {
-  const size_t bytes = size_t{16} << 20;
-  auto* first = static_cast<unsigned char*>(AllocateResult(bytes));
-  std::memset(first, 0xAB, bytes);
-  FreeResult(first);
-  // The same-sized block comes back from the cache, zeroed when asked.
-  auto* second = static_cast<unsigned char*>(AllocateResult(bytes));
-  EXPECT_EQ(second, first);
-  for (size_t i = 0; i < bytes; i += 4099) ASSERT_EQ(second[i], 0);
-  FreeResult(second);
-  void* third = AllocateResult(bytes, /*zeroed=*/false);
-  EXPECT_EQ(third, first);
-  FreeResult(third);
 }
 
 TEST(Threads, SetAndGet) {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "batchdot/error.hpp"
-#include "runtime/result_memory.hpp"
+#include "core/result_memory.hpp"
 
 namespace batchdot {
 namespace {
@@ -47,7 +47,7 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape) : Tensor(dtype, std::mov
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, bool zeroed) : dtype_(dtype), shape_(std::move(shape)) {
   // Allocation first: a result too large for memory says so (kMemory) before
   // its strides could overflow.
-  storage_.reset(runtime::AllocateResultFor(dtype_, shape_, zeroed));
+  storage_.reset(core::AllocateResultFor(dtype_, shape_, zeroed));
   strides_ = ContiguousStrides(shape_);
 }
 
@@ -57,6 +57,6 @@ Tensor Tensor::Uninitialized(DType dtype, std::vector<int64_t> shape) {
 
 int64_t Tensor::num_elements() const { return Product(shape_); }
 
-void Tensor::Free::operator()(void* p) const noexcept { runtime::FreeResult(p); }
+void Tensor::Free::operator()(void* p) const noexcept { core::FreeResult(p); }
 
 }  // namespace batchdot

@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "batchdot/batchdot.hpp"
-#include "core/convert.hpp"
-#include "core/element_types.hpp"
-#include "runtime/output_checks.hpp"
+#include "kernels/reference_dot_general.hpp"
 
-namespace batchdot {
+#include "core/element_types.hpp"
+
+namespace batchdot::kernels {
 namespace {
 
 // Offsets of one operand along the output's axes and along the contracted axes.
@@ -87,13 +86,9 @@ void ReferenceKernel(const Contraction& c, const TensorView& x, const TensorView
 
 }  // namespace
 
-void ReferenceExecute(const Contraction& c, const TensorView& x, const TensorView& y,
-                      const MutableTensorView& out) {
-  runtime::CheckOutput(c, x, y, out);
-  const SameDTypeOperands operands(c.dtype, x, y);
-  VisitDType(c.dtype, [&](auto tag) {
-    ReferenceKernel<typename decltype(tag)::Traits>(c, operands.x, operands.y, out);
-  });
+void ReferenceDotGeneral(const Contraction& c, const TensorView& x, const TensorView& y,
+                         const MutableTensorView& out) {
+  VisitDType(c.dtype, [&](auto tag) { ReferenceKernel<typename decltype(tag)::Traits>(c, x, y, out); });
 }
 
-}  // namespace batchdot
+}  // namespace batchdot::kernels

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/kernel_table.hpp"
+#include "kernels/reference_dot_general.hpp"
 #include "runtime/prepared_state.hpp"
 #include "runtime/thread_pool.hpp"
 
@@ -143,7 +144,7 @@ void RunReference(const PreparedState& s, const void* x, const void* y, void* ou
   const TensorView xv{x, s.x_dtype, s.x_shape, s.x_strides};
   const TensorView yv{y, s.y_dtype, s.y_shape, s.y_strides};
   const MutableTensorView ov{out, s.contraction.dtype, s.out_shape, s.out_strides};
-  ReferenceExecute(s.contraction, xv, yv, ov);
+  kernels::ReferenceDotGeneral(s.contraction, xv, yv, ov);  // Prepare checked the views
 }
 
 template <typename T>

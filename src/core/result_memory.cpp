@@ -1,7 +1,7 @@
 // Result allocation. Large results come from mmap with MADV_HUGEPAGE: fresh pages
 // are zero, so no memset pass, and 2 MiB pages cut the page-fault cost several
 // times over. Freed large blocks go to a small cache for the next result.
-#include "runtime/result_memory.hpp"
+#include "core/result_memory.hpp"
 
 #include <sys/mman.h>
 
@@ -18,7 +18,7 @@
 #include "core/byte_size.hpp"
 #include "batchdot/error.hpp"
 
-namespace batchdot::runtime {
+namespace batchdot::core {
 namespace {
 
 // Bytes in front of every block: the mapping size (0 for heap blocks) and the
@@ -140,4 +140,4 @@ void FreeResult(void* p) noexcept {
   Recycled().Give({static_cast<char*>(p) - header[1], header[0]});
 }
 
-}  // namespace batchdot::runtime
+}  // namespace batchdot::core

@@ -10,7 +10,7 @@
 
 #include "batchdot/dtype.hpp"
 
-namespace batchdot::runtime {
+namespace batchdot::core {
 
 // Never returns null (throws std::bad_alloc); a zero-byte request gets a valid
 // pointer. With `zeroed` false the contents are unspecified (a recycled block).
@@ -21,4 +21,4 @@ void* AllocateResult(size_t bytes, bool zeroed = true);
 void* AllocateResultFor(DType dtype, std::span<const int64_t> shape, bool zeroed = true);
 void FreeResult(void* p) noexcept;
 
-}  // namespace batchdot::runtime
+}  // namespace batchdot::core
