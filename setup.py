@@ -20,7 +20,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 os.makedirs(os.path.join(ROOT, "build-pip"), exist_ok=True)  # egg_base below must exist
 # setuptools never deletes what it copied before: start the package copy afresh
 # so a removed module cannot linger in the next wheel.
-shutil.rmtree(os.path.join(ROOT, "build-pip", "setuptools", "lib"), ignore_errors=True)
+for stale in glob.glob(os.path.join(ROOT, "build-pip", "setuptools", "*")):
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 class CMakeExtension(Extension):

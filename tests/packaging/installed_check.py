@@ -22,6 +22,8 @@ def check_wheel(repo, wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = [m for m in expected_modules(repo) if m not in names]
     assert not missing, f"{wheel} lacks {missing}"
+    stale = sorted(n for n in names if n.endswith(".py") and n not in expected_modules(repo))
+    assert not stale, f"{wheel} holds modules the source tree no longer has: {stale}"
     assert any(n.startswith("batchdot/_batchdot") and n.endswith(".so") for n in names), names
     print(f"wheel {os.path.basename(wheel)}: {len(names)} files, every module present")
 
