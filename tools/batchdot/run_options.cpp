@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "batchdot/cli_util.hpp"
+
 namespace batchdot::cli {
 namespace {
 
@@ -76,7 +78,7 @@ void AddRunOptions(CLI::App& app, RunOptions& options) {
   app.add_option(
          "-t,--threads", options.threads,
          "Worker threads; 0 uses BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
-      ->check(CLI::Range(0, 1024))
+      ->check(ThreadCountValidator(/*allow_default=*/true))
       ->capture_default_str();
   app.add_flag(
       "--reference", options.reference,
