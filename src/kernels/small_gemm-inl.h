@@ -25,6 +25,7 @@
 #include "kernels/kernel_common-inl.h"
 #include "kernels/kernel_table.hpp"
 #include "kernels/small_segments-inl.h"
+#include "kernels/stream_store-inl.h"
 #include "kernels/strided_gemm.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -34,7 +35,7 @@ namespace HWY_NAMESPACE {
 // Accumulator registers one row group may use (leaves room for B rows and the
 // broadcast A value in 32 / 16 vector registers).
 #if HWY_TARGET <= HWY_AVX3
-inline constexpr size_t kSmallAccRegs = 16;
+inline constexpr size_t kSmallAccRegs = 24;
 #else
 inline constexpr size_t kSmallAccRegs = 8;
 #endif
@@ -52,8 +53,11 @@ struct SmallItem {
 
 // R rows x W columns (W = (NV - 1) * Lanes + last) of C for one item. kFull:
 // the last vector is whole (no masking anywhere in the loop).
+// `stream` (non-null only when rows are whole and back to back, c_m == width,
+// and C is large) takes the R rows as one contiguous run of stream stores.
 template <size_t R, size_t NV, bool kFull, class D, typename T = hn::TFromD<D>>
-HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail) {
+HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail,
+                          LineStreamer<D>* stream) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[R][NV];
@@ -69,6 +73,16 @@ HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialL
     for (size_t r = 0; r < R; ++r) {
       const V av = hn::Set(d, ap[static_cast<int64_t>(r) * it.a_m]);
       for (size_t v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
+    }
+  }
+  if constexpr (kFull && LineStreamer<D>::kActive) {
+    if (stream != nullptr) {
+      V flat[R * NV];
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t v = 0; v < NV; ++v) flat[r * NV + v] = acc[r][v];
+      }
+      stream->template Store<R * NV>(d, flat, it.c);
+      return;
     }
   }
   if (it.c_n == 1) {
@@ -105,6 +119,12 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
   const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
   const PartialLanes<D> tail(d, w - (NV - 1) * N);
   const int64_t rows = r.m_end - r.m_begin;
+  LineStreamer<D> streamer;
+  LineStreamer<D>* const stream =
+      LineStreamer<D>::kActive && kFull && g.c_n_stride == 1 && g.c_m_stride == static_cast<int64_t>(w) &&
+              g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes
+          ? &streamer
+          : nullptr;
   if (g.b_n_stride == 1) {
     // Row groups outside, items inside (in chunks that keep B cache-resident),
     // so the per-item loop is only pointer bumps, the k loop and the stores.
@@ -155,7 +175,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
                   }
                 }
               }
-              SmallRows<R, NV, kFull>(d, it, g.k, tail);
+              SmallRows<R, NV, kFull>(d, it, g.k, tail, stream);
               it.a += g.a_item_stride;
               it.b += g.b_item_stride;
               it.c += g.c_item_stride;
@@ -164,11 +184,13 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
         }
       };
       run(std::integral_constant<size_t, 16>());
+      run(std::integral_constant<size_t, 12>());
       run(std::integral_constant<size_t, 8>());
       run(std::integral_constant<size_t, 4>());
       run(std::integral_constant<size_t, 2>());
       run(std::integral_constant<size_t, 1>());
     }
+    streamer.Flush();
     return;
   }
   // Strided B columns are packed per item into a unit-stride tile.
@@ -195,7 +217,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
       constexpr size_t R = decltype(group)::value;
       if constexpr (R * NV <= kSmallAccRegs) {
         for (; left >= static_cast<int64_t>(R); left -= R) {
-          SmallRows<R, NV, kFull>(d, it, g.k, tail);
+          SmallRows<R, NV, kFull>(d, it, g.k, tail, stream);
           it.a += static_cast<int64_t>(R) * it.a_m;
           it.c += static_cast<int64_t>(R) * it.c_m;
         }
@@ -207,6 +229,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     run(std::integral_constant<size_t, 2>());
     run(std::integral_constant<size_t, 1>());
   }
+  streamer.Flush();
 }
 
 template <typename T>
