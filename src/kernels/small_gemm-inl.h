@@ -1,4 +1,4 @@
-// SmallGemm: n, k <= 32 (kSmallMax), any m, batch loop inside, no packing:
+// SmallGemm: n <= 48 (kSmallMaxN), k <= 32 (kSmallMax), any m, batch loop inside, no packing:
 // each C row is 1-4 vectors over n held in registers, B rows are read in place.
 // Serves batches of 4^3..32^3 and thin products like the Keras seed 48x8x5.
 // Bound: FMA/load issue per item, or DRAM bandwidth for large batches.
@@ -194,7 +194,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     return;
   }
   // Strided B columns are packed per item into a unit-stride tile.
-  HWY_ALIGN T btile[kSmallMax * kSmallMax];
+  HWY_ALIGN T btile[kSmallMax * kSmallMaxN];
   for (int64_t i = r.item_begin; i < r.item_end; ++i) {
     SmallItem<T> it;
     it.a = a + i * g.a_item_stride + r.m_begin * g.a_m_stride;
@@ -203,11 +203,11 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     const T* bi = b + i * g.b_item_stride + r.n_begin * g.b_n_stride;
     for (int64_t p = 0; p < g.k; ++p) {
       for (size_t j = 0; j < w; ++j) {
-        btile[p * kSmallMax + j] = bi[p * g.b_k_stride + static_cast<int64_t>(j) * g.b_n_stride];
+        btile[p * kSmallMaxN + j] = bi[p * g.b_k_stride + static_cast<int64_t>(j) * g.b_n_stride];
       }
     }
     it.b = btile;
-    it.ldb = kSmallMax;
+    it.ldb = kSmallMaxN;
     it.c = c + i * g.c_item_stride + r.m_begin * g.c_m_stride + r.n_begin * g.c_n_stride;
     it.c_m = g.c_m_stride;
     it.c_n = g.c_n_stride;
@@ -265,8 +265,8 @@ void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* 
   // when m fits where n goes (the small family allows any m).
   const bool c_prefers_m = t.c_n_stride != 1 && t.c_m_stride == 1;
   const bool b_prefers_m = t.c_n_stride != 1 && t.b_n_stride != 1 && t.a_m_stride == 1;
-  if ((c_prefers_m || b_prefers_m) && t.m <= kSmallMax) Transpose(t, r, a, b);
-  if (t.n > kSmallMax || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
+  if ((c_prefers_m || b_prefers_m) && t.m <= kSmallMaxN) Transpose(t, r, a, b);
+  if (t.n > kSmallMaxN || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
     return GenericChainGemm<T>(g, r0, a0, b0, c, ws);
   }
   const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
