@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
@@ -54,10 +55,12 @@ struct SmallItem {
 // R rows x W columns (W = (NV - 1) * Lanes + last) of C for one item. kFull:
 // the last vector is whole (no masking anywhere in the loop).
 // `stream` (non-null only when rows are whole and back to back, c_m == width,
-// and C is large) takes the R rows as one contiguous run of stream stores.
+// and C is large) takes the R rows as one contiguous run of stream stores;
+// `aligned`: every run starts on a 64-byte line, so the accumulators stream
+// directly (no lanes to carry between runs).
 template <size_t R, size_t NV, bool kFull, class D, typename T = hn::TFromD<D>>
 HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail,
-                          LineStreamer<D>* stream) {
+                          LineStreamer<D>* stream, bool aligned) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[R][NV];
@@ -76,6 +79,13 @@ HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialL
     }
   }
   if constexpr (kFull && LineStreamer<D>::kActive) {
+    if (aligned) {
+      // Every run starts on a line: stream the accumulators directly.
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t v = 0; v < NV; ++v) StreamVector(d, acc[r][v], it.c + (r * NV + v) * N);
+      }
+      return;
+    }
     if (stream != nullptr) {
       V flat[R * NV];
       for (size_t r = 0; r < R; ++r) {
@@ -120,11 +130,19 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
   const PartialLanes<D> tail(d, w - (NV - 1) * N);
   const int64_t rows = r.m_end - r.m_begin;
   LineStreamer<D> streamer;
-  LineStreamer<D>* const stream =
+  LineStreamer<D>* stream =
       LineStreamer<D>::kActive && kFull && g.c_n_stride == 1 && g.c_m_stride == static_cast<int64_t>(w) &&
               g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes
           ? &streamer
           : nullptr;
+  bool aligned = false;
+  if (stream != nullptr) {
+    const uintptr_t c0 = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride +
+                                                     r.m_begin * g.c_m_stride + r.n_begin);
+    aligned = c0 % 64 == 0 && (static_cast<size_t>(g.c_m_stride) * sizeof(T)) % 64 == 0 &&
+              (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
+    if (aligned) streamer.Streamed();
+  }
   if (g.b_n_stride == 1) {
     // Row groups outside, items inside (in chunks that keep B cache-resident),
     // so the per-item loop is only pointer bumps, the k loop and the stores.
@@ -175,7 +193,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
                   }
                 }
               }
-              SmallRows<R, NV, kFull>(d, it, g.k, tail, stream);
+              SmallRows<R, NV, kFull>(d, it, g.k, tail, stream, aligned);
               it.a += g.a_item_stride;
               it.b += g.b_item_stride;
               it.c += g.c_item_stride;
@@ -217,7 +235,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
       constexpr size_t R = decltype(group)::value;
       if constexpr (R * NV <= kSmallAccRegs) {
         for (; left >= static_cast<int64_t>(R); left -= R) {
-          SmallRows<R, NV, kFull>(d, it, g.k, tail, stream);
+          SmallRows<R, NV, kFull>(d, it, g.k, tail, stream, aligned);
           it.a += static_cast<int64_t>(R) * it.a_m;
           it.c += static_cast<int64_t>(R) * it.c_m;
         }

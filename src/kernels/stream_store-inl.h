@@ -53,6 +53,19 @@ HWY_INLINE void StoreFirstLanes(double* p, __m512d v, size_t n) {
 }
 #endif
 
+// One vector to p, streamed when p is 64-byte aligned on AVX-512 (the caller
+// checked), else an ordinary store.
+template <class D>
+HWY_INLINE void StreamVector(D d, hn::VFromD<D> v, hn::TFromD<D>* HWY_RESTRICT p) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (hn::MaxLanes(D()) * sizeof(hn::TFromD<D>) == 64) {
+    StreamLine(p, v.raw);
+    return;
+  }
+#endif
+  hn::StoreU(v, d, p);
+}
+
 // Streams runs of whole vectors to C. Consecutive runs that continue each
 // other (the next run starts where the last one ended, as the rows of a dense C
 // do) share their partial lines: the last vector of a run is held back and
@@ -105,6 +118,9 @@ class LineStreamer {
 #endif
     for (size_t i = 0; i < V; ++i) hn::StoreU(v[i], d, p + i * N);
   }
+
+  // Notes stream stores made directly (StreamVector), so Flush() fences them.
+  HWY_INLINE void Streamed() { streamed_ = true; }
 
   // Writes the held lanes (the start of a line the next run did not fill) and
   // orders the stream stores before whatever this thread does next.
