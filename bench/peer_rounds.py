@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "tools", "peers")
+# The shared peer harness (read-only); override with BATCHDOT_PEERS.
 SHARED = os.environ.get("BATCHDOT_PEERS", "/work/shared/tools/peers")
 sys.path.insert(0, SHARED)
 import peers  # noqa: E402
