@@ -68,7 +68,7 @@ bool Applies(Family f, int64_t m, int64_t n, int64_t k) {
     case Family::kGemm: return true;
     case Family::kDot: return m == 1 && n == 1;
     case Family::kGemv: return n == 1;
-    case Family::kSmall: return n <= kSmallMax && k <= kSmallMax;
+    case Family::kSmall: return n <= kSmallMaxN && k <= kSmallMax;
   }
   return false;
 }
@@ -231,10 +231,11 @@ std::vector<Case> SweepShapes(Family f) {
           for (int64_t k : {0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 32}) add(2, m, n, k);
         }
       }
-      // Up to kSmallMax = 32 in n and k, and any m.
-      for (int64_t n : {17, 24, 31, 32}) {
-        for (int64_t k : {1, 17, 32}) add(2, 33, n, k);
+      // Up to kSmallMax = 32 in k, kSmallMaxN = 48 in n, and any m.
+      for (int64_t n : {17, 24, 31, 32, 33, 40, 47, 48}) {
+        for (int64_t k : {1, 5, 17, 32}) add(2, 33, n, k);
       }
+      for (int64_t m : {1, 7, 8, 9, 16, 17, 48}) add(3, m, 48, 5);  // the seed's 48-column tiles
       add(1, 200, 32, 32);
       add(3, 48, 8, 5);  // the Keras seed's product
       break;
@@ -292,8 +293,9 @@ void RealSuite(const KernelTable& table, const std::string& target) {
     for (int t = 0; t < 40; ++t) {
       const int64_t lim = (f == Family::kSmall) ? kSmallMax : 70;
       // (the small family takes any m; 1..70 covers its row groups)
+      const int64_t n_lim = (f == Family::kSmall) ? kSmallMaxN : lim;
       Case cs{static_cast<int64_t>(rng() % 5), 1 + static_cast<int64_t>(rng() % lim),
-              1 + static_cast<int64_t>(rng() % lim), static_cast<int64_t>(rng() % (lim + 1)),
+              1 + static_cast<int64_t>(rng() % n_lim), static_cast<int64_t>(rng() % (lim + 1)),
               testing::kAllLayouts[rng() % 8], testing::kAllLayouts[rng() % 8],
               testing::kOutLayouts[rng() % 6]};
       if (f == Family::kDot) cs.m = cs.n = 1, cs.k = static_cast<int64_t>(rng() % 300);

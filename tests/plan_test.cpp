@@ -51,8 +51,8 @@ TEST(Plan, SeedCaseGathersYsStraddlingColumns) {
   EXPECT_EQ(p.gather_k_stride, 8);
   EXPECT_EQ(p.gemm.b_k_stride, 96);  // the panel, row-major
   EXPECT_EQ(p.gemm.c_n_stride, 1);
-  EXPECT_EQ(p.column_tile(), 32);
-  EXPECT_EQ(p.path, KernelPath::kSmall);  // 32-column tiles, k = 5: no packing
+  EXPECT_EQ(p.column_tile(), 48);
+  EXPECT_EQ(p.path, KernelPath::kSmall);  // 48-column tiles, k = 5: no packing
   EXPECT_FALSE(p.swapped);
 }
 

@@ -1,4 +1,4 @@
-// SmallGemm: n, k <= 32 (kSmallMax), any m, batch loop inside, no packing:
+// SmallGemm: n <= 48 (kSmallMaxN), k <= 32 (kSmallMax), any m, batch loop inside, no packing:
 // each C row is 1-4 vectors over n held in registers, B rows are read in place.
 // Serves batches of 4^3..32^3 and thin products like the Keras seed 48x8x5.
 // Bound: FMA/load issue per item, or DRAM bandwidth for large batches.
@@ -19,12 +19,14 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/kernel_common-inl.h"
 #include "kernels/kernel_table.hpp"
 #include "kernels/small_segments-inl.h"
+#include "kernels/stream_store-inl.h"
 #include "kernels/strided_gemm.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -34,7 +36,7 @@ namespace HWY_NAMESPACE {
 // Accumulator registers one row group may use (leaves room for B rows and the
 // broadcast A value in 32 / 16 vector registers).
 #if HWY_TARGET <= HWY_AVX3
-inline constexpr size_t kSmallAccRegs = 16;
+inline constexpr size_t kSmallAccRegs = 24;
 #else
 inline constexpr size_t kSmallAccRegs = 8;
 #endif
@@ -52,8 +54,13 @@ struct SmallItem {
 
 // R rows x W columns (W = (NV - 1) * Lanes + last) of C for one item. kFull:
 // the last vector is whole (no masking anywhere in the loop).
+// `stream` (non-null only when rows are whole and back to back, c_m == width,
+// and C is large) takes the R rows as one contiguous run of stream stores;
+// `aligned`: every run starts on a 64-byte line, so the accumulators stream
+// directly (no lanes to carry between runs).
 template <size_t R, size_t NV, bool kFull, class D, typename T = hn::TFromD<D>>
-HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail) {
+HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialLanes<D>& tail,
+                          LineStreamer<D>* stream, bool aligned) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   V acc[R][NV];
@@ -69,6 +76,23 @@ HWY_INLINE void SmallRows(D d, const SmallItem<T>& it, int64_t k, const PartialL
     for (size_t r = 0; r < R; ++r) {
       const V av = hn::Set(d, ap[static_cast<int64_t>(r) * it.a_m]);
       for (size_t v = 0; v < NV; ++v) acc[r][v] = hn::MulAdd(av, bv[v], acc[r][v]);
+    }
+  }
+  if constexpr (kFull && LineStreamer<D>::kActive) {
+    if (aligned) {
+      // Every run starts on a line: stream the accumulators directly.
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t v = 0; v < NV; ++v) StreamVector(d, acc[r][v], it.c + (r * NV + v) * N);
+      }
+      return;
+    }
+    if (stream != nullptr) {
+      V flat[R * NV];
+      for (size_t r = 0; r < R; ++r) {
+        for (size_t v = 0; v < NV; ++v) flat[r * NV + v] = acc[r][v];
+      }
+      stream->template Store<R * NV>(d, flat, it.c);
+      return;
     }
   }
   if (it.c_n == 1) {
@@ -105,6 +129,20 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
   const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
   const PartialLanes<D> tail(d, w - (NV - 1) * N);
   const int64_t rows = r.m_end - r.m_begin;
+  LineStreamer<D> streamer;
+  LineStreamer<D>* stream =
+      LineStreamer<D>::kActive && kFull && g.c_n_stride == 1 && g.c_m_stride == static_cast<int64_t>(w) &&
+              g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes
+          ? &streamer
+          : nullptr;
+  bool aligned = false;
+  if (stream != nullptr) {
+    const uintptr_t c0 = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride +
+                                                     r.m_begin * g.c_m_stride + r.n_begin);
+    aligned = c0 % 64 == 0 && (static_cast<size_t>(g.c_m_stride) * sizeof(T)) % 64 == 0 &&
+              (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
+    if (aligned) streamer.Streamed();
+  }
   if (g.b_n_stride == 1) {
     // Row groups outside, items inside (in chunks that keep B cache-resident),
     // so the per-item loop is only pointer bumps, the k loop and the stores.
@@ -155,7 +193,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
                   }
                 }
               }
-              SmallRows<R, NV, kFull>(d, it, g.k, tail);
+              SmallRows<R, NV, kFull>(d, it, g.k, tail, stream, aligned);
               it.a += g.a_item_stride;
               it.b += g.b_item_stride;
               it.c += g.c_item_stride;
@@ -164,15 +202,19 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
         }
       };
       run(std::integral_constant<size_t, 16>());
+      // Joining misaligned runs keeps a held vector and a permute table in
+      // registers: 24 accumulators then spill (32^3 at +16 B: 1.19x aligned).
+      if (aligned || stream == nullptr) run(std::integral_constant<size_t, 12>());
       run(std::integral_constant<size_t, 8>());
       run(std::integral_constant<size_t, 4>());
       run(std::integral_constant<size_t, 2>());
       run(std::integral_constant<size_t, 1>());
     }
+    streamer.Flush();
     return;
   }
   // Strided B columns are packed per item into a unit-stride tile.
-  HWY_ALIGN T btile[kSmallMax * kSmallMax];
+  HWY_ALIGN T btile[kSmallMax * kSmallMaxN];
   for (int64_t i = r.item_begin; i < r.item_end; ++i) {
     SmallItem<T> it;
     it.a = a + i * g.a_item_stride + r.m_begin * g.a_m_stride;
@@ -181,11 +223,11 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     const T* bi = b + i * g.b_item_stride + r.n_begin * g.b_n_stride;
     for (int64_t p = 0; p < g.k; ++p) {
       for (size_t j = 0; j < w; ++j) {
-        btile[p * kSmallMax + j] = bi[p * g.b_k_stride + static_cast<int64_t>(j) * g.b_n_stride];
+        btile[p * kSmallMaxN + j] = bi[p * g.b_k_stride + static_cast<int64_t>(j) * g.b_n_stride];
       }
     }
     it.b = btile;
-    it.ldb = kSmallMax;
+    it.ldb = kSmallMaxN;
     it.c = c + i * g.c_item_stride + r.m_begin * g.c_m_stride + r.n_begin * g.c_n_stride;
     it.c_m = g.c_m_stride;
     it.c_n = g.c_n_stride;
@@ -195,7 +237,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
       constexpr size_t R = decltype(group)::value;
       if constexpr (R * NV <= kSmallAccRegs) {
         for (; left >= static_cast<int64_t>(R); left -= R) {
-          SmallRows<R, NV, kFull>(d, it, g.k, tail);
+          SmallRows<R, NV, kFull>(d, it, g.k, tail, stream, aligned);
           it.a += static_cast<int64_t>(R) * it.a_m;
           it.c += static_cast<int64_t>(R) * it.c_m;
         }
@@ -207,6 +249,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     run(std::integral_constant<size_t, 2>());
     run(std::integral_constant<size_t, 1>());
   }
+  streamer.Flush();
 }
 
 template <typename T>
@@ -242,8 +285,8 @@ void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* 
   // when m fits where n goes (the small family allows any m).
   const bool c_prefers_m = t.c_n_stride != 1 && t.c_m_stride == 1;
   const bool b_prefers_m = t.c_n_stride != 1 && t.b_n_stride != 1 && t.a_m_stride == 1;
-  if ((c_prefers_m || b_prefers_m) && t.m <= kSmallMax) Transpose(t, r, a, b);
-  if (t.n > kSmallMax || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
+  if ((c_prefers_m || b_prefers_m) && t.m <= kSmallMaxN) Transpose(t, r, a, b);
+  if (t.n > kSmallMaxN || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
     return GenericChainGemm<T>(g, r0, a0, b0, c, ws);
   }
   const size_t w = static_cast<size_t>(r.n_end - r.n_begin);

@@ -48,11 +48,12 @@ HWY_INLINE hn::VFromD<D> LoadSegDup(D d, const hn::TFromD<D>* HWY_RESTRICT p) {
     return hn::LoadDup128(d, p);
   } else {
 #if HWY_TARGET <= HWY_AVX3
-    // One broadcast load (vbroadcastf32x8 / f64x4) instead of load + insert.
+    // One broadcast load (vbroadcastf32x8 / f64x4) instead of load + insert
+    // (all-ones zero-masked forms: GCC 12 warns on the unmasked ones).
     if constexpr (std::is_same_v<hn::TFromD<D>, float>) {
-      return hn::VFromD<D>{_mm512_broadcast_f32x8(_mm256_loadu_ps(p))};
+      return hn::VFromD<D>{_mm512_maskz_broadcast_f32x8(static_cast<__mmask16>(0xFFFF), _mm256_loadu_ps(p))};
     } else {
-      return hn::VFromD<D>{_mm512_broadcast_f64x4(_mm256_loadu_pd(p))};
+      return hn::VFromD<D>{_mm512_maskz_broadcast_f64x4(static_cast<__mmask8>(0xFF), _mm256_loadu_pd(p))};
     }
 #else
     const hn::Half<D> dh;

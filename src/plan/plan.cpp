@@ -53,7 +53,7 @@ KernelPath AutoPath(const kernels::StridedGemm& g) {
   if (g.m == 1 && g.n == 1) return KernelPath::kDot;
   if (g.n == 1) return KernelPath::kGemv;
   // Thin products (small n and k, any m) need no packing: B stays in L1.
-  if (g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax) return KernelPath::kSmall;
+  if (g.n <= kernels::kSmallMaxN && g.k <= kernels::kSmallMax) return KernelPath::kSmall;
   return KernelPath::kGemm;
 }
 
@@ -81,7 +81,7 @@ Axis MergedByOutput(const std::vector<Axis>& cols) {
 }  // namespace
 
 int64_t Plan::column_tile() const {
-  return gathered_cols.empty() ? gemm.n : std::min(gemm.n, kernels::kSmallMax);
+  return gathered_cols.empty() ? gemm.n : std::min(gemm.n, kernels::kSmallMaxN);
 }
 
 int64_t Plan::outer_count() const {
@@ -102,7 +102,7 @@ bool CanHandle(KernelPath path, const kernels::StridedGemm& g) {
     case KernelPath::kGemv:
       return g.n == 1;
     case KernelPath::kSmall:
-      return g.n <= kernels::kSmallMax && g.k <= kernels::kSmallMax;
+      return g.n <= kernels::kSmallMaxN && g.k <= kernels::kSmallMax;
     case KernelPath::kGemm:
     case KernelPath::kGeneric:
     case KernelPath::kReference:
@@ -195,7 +195,7 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
     std::swap(g.c_m_stride, g.c_n_stride);
   }
   // Families are chosen on the column tile the kernel sees: gathered columns run
-  // in tiles of at most kSmallMax.
+  // in tiles of at most kSmallMaxN.
   kernels::StridedGemm tile = g;
   tile.n = plan.column_tile();
   if (force == KernelPath::kReference || plan.needs_reference) {
