@@ -176,7 +176,13 @@ def test_a_signal_leaves_no_file(tmp_path, target, sig):
         assert proc.returncode != 0
         wait_for_temporary_file(tmp_path, present=False)
         time.sleep(1.0)  # an orphaned rank would finish and rename within this
-        assert not out.exists() and leftovers(tmp_path) == []
+        assert leftovers(tmp_path) == []
+        if target == "mpirun" and out.exists():
+            # mpirun acts on SIGINT/SIGHUP only after a delay (about a second here); a
+            # job that finishes within it is renamed whole, never partly written.
+            assert out.stat().st_size == 128 + 256 * 1024 * 1024 * 4
+        else:
+            assert not out.exists()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -223,6 +223,13 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
     Abandon(ranks, file);
     return 1;
   }
+  // mpirun gone means the job was cancelled (SIGHUP makes it exit without
+  // waiting, and PR_SET_PDEATHSIG, tied to the thread that forked a rank, does
+  // not always fire): no rank may publish a result then.
+  if (!ranks.Agree(getppid() == launcher, path + ": the launcher (mpirun) exited: the job was cancelled")) {
+    Abandon(ranks, file);
+    return 1;
+  }
   std::tie(ok, message) = Try([&] {
     if (ranks.rank() != 0) return;
     if (std::rename(file.temp_path.c_str(), path.c_str()) != 0)
