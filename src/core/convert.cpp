@@ -9,11 +9,6 @@
 namespace batchdot {
 namespace {
 
-template <typename T>
-struct IsComplex : std::false_type {};
-template <typename T>
-struct IsComplex<std::complex<T>> : std::true_type {};
-
 // Converts one stored value between element types, going through the widest
 // representation of its kind so int64 -> float64 and float32 -> complex are exact.
 template <typename FromTag, typename ToTag>

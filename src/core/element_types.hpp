@@ -4,12 +4,19 @@
 
 #include <complex>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "batchdot/dtype.hpp"
 #include "core/half.hpp"
 
 namespace batchdot {
+
+// std::complex<T> or not: what conversions and gradients treat specially.
+template <typename T>
+struct IsComplex : std::false_type {};
+template <typename T>
+struct IsComplex<std::complex<T>> : std::true_type {};
 
 template <DType kDType>
 struct ElementTraits;

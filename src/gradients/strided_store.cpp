@@ -9,11 +9,6 @@
 namespace batchdot::gradients {
 namespace {
 
-template <typename T>
-struct IsComplex : std::false_type {};
-template <typename T>
-struct IsComplex<std::complex<T>> : std::true_type {};
-
 // Between accumulator ("Wide") types: uint64_t holds integers (two's complement),
 // complex to real keeps the real part (a real input's gradient, as JAX does).
 template <typename To, typename From>
