@@ -18,7 +18,6 @@
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
 // undefined-vector placeholders (GCC bug 105593), not on this file's code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <cpuid.h>
 #include <immintrin.h>
 #define BATCHDOT_BF16_TARGET __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 #endif
@@ -38,20 +37,6 @@ namespace {
 
 constexpr int64_t kMR = 12;  // register tile rows
 constexpr int64_t kNR = 32;  // register tile columns: two vectors of 16 floats
-
-bool DetectAvx512Bf16() {
-  unsigned eax, ebx, ecx, edx;
-  if (!__get_cpuid_count(1, 0, &eax, &ebx, &ecx, &edx) || (ecx & (1u << 27)) == 0) return false;  // OSXSAVE
-  unsigned xcr0_lo, xcr0_hi;
-  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0xe6u) != 0xe6u) return false;  // SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM state
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
-  const bool f = ebx & (1u << 16), bw = ebx & (1u << 30), vl = ebx & (1u << 31);
-  const unsigned max_subleaf = eax;
-  if (!(f && bw && vl) || max_subleaf < 1) return false;
-  __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx);
-  return (eax & (1u << 5)) != 0;
-}
 
 inline uint32_t Pair(const uint16_t* p) {
   uint32_t v;
@@ -187,11 +172,6 @@ void MicroTileRows(int64_t pairs, bool odd, const uint16_t* a, int64_t a_row, in
 
 }  // namespace
 
-bool CpuHasAvx512Bf16() {
-  static const bool has = DetectAvx512Bf16();
-  return has;
-}
-
 void Bf16DotGemm(const StridedGemm& g, const GemmRange& r, const uint16_t* a, const uint16_t* b, uint16_t* c,
                  Workspace& ws) noexcept {
   if (r.item_begin >= r.item_end || r.m_begin >= r.m_end || r.n_begin >= r.n_end) return;
@@ -251,7 +231,6 @@ void Bf16DotGemm(const StridedGemm& g, const GemmRange& r, const uint16_t* a, co
 
 #else  // not x86-64: never selected
 
-bool CpuHasAvx512Bf16() { return false; }
 void Bf16DotGemm(const StridedGemm&, const GemmRange&, const uint16_t*, const uint16_t*, uint16_t*, Workspace&) noexcept {
   std::abort();
 }

@@ -4,13 +4,10 @@
 
 #include <cstdint>
 
+#include "kernels/cpu_features.hpp"  // CpuHasAvx512Bf16
 #include "kernels/strided_gemm.hpp"
 
 namespace batchdot::kernels {
-
-// CPUID.(EAX=7,ECX=1):EAX[5] (AVX512_BF16) with AVX-512 F/BW/VL, and the OS
-// saving opmask and ZMM state (XCR0 bits 1, 2, 5, 6, 7). Read once per process.
-bool CpuHasAvx512Bf16();
 
 // False when BATCHDOT_NO_BF16 is set to anything but "" or "0" (read once), so
 // tests and users can run the portable float32-conversion path instead.

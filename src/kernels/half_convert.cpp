@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "core/half.hpp"
+#include "kernels/cpu_features.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -16,11 +17,6 @@ namespace batchdot::kernels {
 namespace {
 
 #ifdef BATCHDOT_HAVE_F16C_PATH
-bool HasF16c() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  return has;
-}
-
 __attribute__((target("avx2,f16c"))) void WidenHalfF16c(const uint16_t* src, int64_t n, float* dst) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -62,7 +58,7 @@ __attribute__((target("avx2"))) void NarrowBFloat16Avx2(const float* src, int64_
 
 void WidenHalfRow(const uint16_t* src, int64_t stride, int64_t n, float* dst) {
 #ifdef BATCHDOT_HAVE_F16C_PATH
-  if (stride == 1 && HasF16c()) return WidenHalfF16c(src, n, dst);
+  if (stride == 1 && CpuHasAvx2F16c()) return WidenHalfF16c(src, n, dst);
 #endif
   for (int64_t i = 0; i < n; ++i) dst[i] = FloatFromHalf(src[i * stride]);
 }
@@ -70,7 +66,7 @@ void WidenHalfRow(const uint16_t* src, int64_t stride, int64_t n, float* dst) {
 void WidenBFloat16Row(const uint16_t* src, int64_t stride, int64_t n, float* dst) {
   if (stride == 1) {
 #ifdef BATCHDOT_HAVE_F16C_PATH
-    if (HasF16c()) return WidenBFloat16Avx2(src, n, dst);
+    if (CpuHasAvx2F16c()) return WidenBFloat16Avx2(src, n, dst);
 #endif
     for (int64_t i = 0; i < n; ++i) dst[i] = std::bit_cast<float>(uint32_t{src[i]} << 16);
     return;
@@ -80,7 +76,7 @@ void WidenBFloat16Row(const uint16_t* src, int64_t stride, int64_t n, float* dst
 
 void NarrowToHalfRow(const float* src, int64_t n, uint16_t* dst, int64_t stride) {
 #ifdef BATCHDOT_HAVE_F16C_PATH
-  if (stride == 1 && HasF16c()) return NarrowHalfF16c(src, n, dst);
+  if (stride == 1 && CpuHasAvx2F16c()) return NarrowHalfF16c(src, n, dst);
 #endif
   for (int64_t i = 0; i < n; ++i) dst[i * stride] = HalfFromFloat(src[i]);
 }
@@ -88,7 +84,7 @@ void NarrowToHalfRow(const float* src, int64_t n, uint16_t* dst, int64_t stride)
 void NarrowToBFloat16Row(const float* src, int64_t n, uint16_t* dst, int64_t stride) {
   if (stride == 1) {
 #ifdef BATCHDOT_HAVE_F16C_PATH
-    if (HasF16c()) return NarrowBFloat16Avx2(src, n, dst);
+    if (CpuHasAvx2F16c()) return NarrowBFloat16Avx2(src, n, dst);
 #endif
     for (int64_t i = 0; i < n; ++i) dst[i] = RoundToBFloat16(src[i]);
     return;
