@@ -242,18 +242,24 @@ TEST(HalfConvert, RowsMatchScalarConversions) {
   }
   NarrowToBFloat16Row(f.data(), 1000, out.data(), 1);
   for (size_t i = 0; i < f.size(); ++i) {
-    if (!std::isnan(f[i])) ASSERT_EQ(out[i], BFloat16FromFloat(f[i])) << f[i];
+    if (!std::isnan(f[i])) {
+      ASSERT_EQ(out[i], BFloat16FromFloat(f[i])) << f[i];
+    }
   }
   for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint16_t>(rng());
   WidenHalfRow(h.data(), 1, 1000, back.data());
   for (size_t i = 0; i < h.size(); ++i) {
     const float want = FloatFromHalf(h[i]);
-    if (!std::isnan(want)) ASSERT_EQ(back[i], want) << h[i];
+    if (!std::isnan(want)) {
+      ASSERT_EQ(back[i], want) << h[i];
+    }
   }
   WidenBFloat16Row(h.data(), 3, 333, back.data());
   for (size_t i = 0; i < 333; ++i) {
     const float want = FloatFromBFloat16(h[3 * i]);
-    if (!std::isnan(want)) ASSERT_EQ(back[i], want);
+    if (!std::isnan(want)) {
+      ASSERT_EQ(back[i], want);
+    }
   }
 }
 
