@@ -137,14 +137,8 @@ PyObject* Call(Api api, PyObject* lhs, PyObject* rhs, PyObject* spec, PyObject* 
 
 PyObject* Entry(Api api, const char* function, const char* const (&names)[4], int required,
                 PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  PyObject* values[4];
-  if (!BindArguments(function, names, required, args, nargs, kwnames, values)) return nullptr;
-  try {
-    return Call(api, values[0], values[1], values[2], values[3]);
-  } catch (...) {
-    TranslateCurrentException();
-    return nullptr;
-  }
+  return BindAndCall(function, names, required, args, nargs, kwnames,
+                     [api](PyObject* (&v)[4]) { return Call(api, v[0], v[1], v[2], v[3]); });
 }
 
 }  // namespace

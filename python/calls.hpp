@@ -34,6 +34,24 @@ batchdot::Contraction ResolveOnly(Api api, PyObject* lhs, PyObject* rhs, PyObjec
 // Registers batchdot._batchdot._resolve (resolve_calls.cpp).
 void AddResolveCalls(PyObject* module);
 
+// Sets the Python error for the exception being handled (call inside catch (...)).
+void TranslateCurrentException();
+
+// Binds the arguments like BindArguments, then returns call(values) with any C++
+// exception turned into the matching Python error (nullptr with the error set).
+template <typename CallFn>
+PyObject* BindAndCall(const char* function, const char* const (&names)[4], int required, PyObject* const* args,
+                      Py_ssize_t nargs, PyObject* kwnames, CallFn call) {
+  PyObject* values[4];
+  if (!BindArguments(function, names, required, args, nargs, kwnames, values)) return nullptr;
+  try {
+    return call(values);
+  } catch (...) {
+    TranslateCurrentException();
+    return nullptr;
+  }
+}
+
 // batchdot.batch_dot(x, y, axes=None, out=None): Keras rules.
 PyObject* KerasBatchDot(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 // batchdot.mindspore.batch_dot(x1, x2, axes=None, out=None): MindSpore rules.
@@ -45,8 +63,5 @@ PyObject* DotGeneral(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
 // The Python classes raised for batchdot::Error (a ValueError subclass) and for
 // errors of kind kDType (a TypeError subclass). Set once at module init.
 void SetExceptionClasses(PyObject* value_error_class, PyObject* dtype_error_class);
-
-// Sets the Python error for the exception being handled (call inside catch (...)).
-void TranslateCurrentException();
 
 }  // namespace batchdot_py

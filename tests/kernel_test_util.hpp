@@ -11,6 +11,11 @@
 #include <type_traits>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "kernels/kernel_table.hpp"
 #include "kernels/strided_gemm.hpp"
 
 namespace batchdot::kernels::testing {
@@ -165,6 +170,22 @@ double RealTolerance(int64_t k, double abs_sum) {
 template <typename T>
 bool BitEqual(T x, T y) {
   return std::memcmp(&x, &y, sizeof(T)) == 0;
+}
+
+// Runs `body(table, name)` once per SIMD target this CPU can execute, printing
+// each as "[<tag>] target <name>"; stops after a target with a fatal failure.
+template <typename Body>
+void ForEachTarget(const char* tag, Body body) {
+  const std::vector<std::string> targets = RunnableTargets();
+  ASSERT_FALSE(targets.empty());
+  for (const std::string& name : targets) {
+    KernelTable table;
+    ASSERT_TRUE(KernelTableFor(name, table)) << name;
+    EXPECT_EQ(table.target_name, name);
+    std::printf("[%s] target %s\n", tag, name.c_str());
+    body(table, name);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
 }
 
 }  // namespace batchdot::kernels::testing

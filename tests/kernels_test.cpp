@@ -18,6 +18,7 @@ namespace batchdot::kernels {
 namespace {
 
 using testing::BitEqual;
+using testing::ForEachTarget;
 using testing::FillExact;
 using testing::FillReal;
 using testing::Layout;
@@ -388,21 +389,6 @@ void GemmLayoutSweep(const KernelTable& table, const std::string& target) {
   }
 }
 
-// Runs `body` once per target this CPU can execute, printing each.
-template <typename Body>
-void ForEachTarget(Body body) {
-  const std::vector<std::string> targets = RunnableTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const std::string& name : targets) {
-    KernelTable table;
-    ASSERT_TRUE(KernelTableFor(name, table)) << name;
-    EXPECT_EQ(table.target_name, name);
-    std::printf("[kernels_test] target %s\n", name.c_str());
-    body(table, name);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-}
-
 TEST(KernelTable, EveryEntryValid) {
   const KernelTable& t = Kernels();
   std::printf("[kernels_test] process target %s, compiled: %s\n", t.target_name.c_str(),
@@ -431,17 +417,17 @@ TEST(Workspace, AlignedAndGrows) {
   EXPECT_EQ(ws.Get(1000), p2);
 }
 
-TEST(Kernels, ExactF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<float>(t, n); }); }
-TEST(Kernels, ExactF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<double>(t, n); }); }
-TEST(Kernels, ExactI32) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<int32_t>(t, n); }); }
-TEST(Kernels, ExactI64) { ForEachTarget([](const KernelTable& t, const std::string& n) { ExactSweep<int64_t>(t, n); }); }
-TEST(Kernels, GemmLayoutsF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { GemmLayoutSweep<float>(t, n); }); }
-TEST(Kernels, GemmLayoutsF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { GemmLayoutSweep<double>(t, n); }); }
-TEST(Kernels, RealF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { RealSuite<float>(t, n); }); }
-TEST(Kernels, RealF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { RealSuite<double>(t, n); }); }
-TEST(Kernels, SplitDeterministicF32) { ForEachTarget([](const KernelTable& t, const std::string& n) { SplitSuite<float>(t, n); }); }
-TEST(Kernels, SplitDeterministicF64) { ForEachTarget([](const KernelTable& t, const std::string& n) { SplitSuite<double>(t, n); }); }
-TEST(Kernels, SplitDeterministicI32) { ForEachTarget([](const KernelTable& t, const std::string& n) { SplitSuite<int32_t>(t, n); }); }
+TEST(Kernels, ExactF32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ExactSweep<float>(t, n); }); }
+TEST(Kernels, ExactF64) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ExactSweep<double>(t, n); }); }
+TEST(Kernels, ExactI32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ExactSweep<int32_t>(t, n); }); }
+TEST(Kernels, ExactI64) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ExactSweep<int64_t>(t, n); }); }
+TEST(Kernels, GemmLayoutsF32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { GemmLayoutSweep<float>(t, n); }); }
+TEST(Kernels, GemmLayoutsF64) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { GemmLayoutSweep<double>(t, n); }); }
+TEST(Kernels, RealF32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { RealSuite<float>(t, n); }); }
+TEST(Kernels, RealF64) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { RealSuite<double>(t, n); }); }
+TEST(Kernels, SplitDeterministicF32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { SplitSuite<float>(t, n); }); }
+TEST(Kernels, SplitDeterministicF64) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { SplitSuite<double>(t, n); }); }
+TEST(Kernels, SplitDeterministicI32) { ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { SplitSuite<int32_t>(t, n); }); }
 
 }  // namespace
 }  // namespace batchdot::kernels

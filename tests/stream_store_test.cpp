@@ -22,6 +22,7 @@ namespace batchdot::kernels {
 namespace {
 
 using testing::BitEqual;
+using testing::ForEachTarget;
 using testing::FillExact;
 
 template <typename T>
@@ -121,24 +122,11 @@ void StreamSuite(const KernelTable& table, const std::string& target) {
   }
 }
 
-template <typename Body>
-void ForEachTarget(Body body) {
-  const std::vector<std::string> targets = RunnableTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const std::string& name : targets) {
-    KernelTable table;
-    ASSERT_TRUE(KernelTableFor(name, table)) << name;
-    std::printf("[stream_store_test] target %s\n", name.c_str());
-    body(table, name);
-    if (::testing::Test::HasFailure()) return;
-  }
-}
-
 TEST(StreamStore, SmallF32) {
-  ForEachTarget([](const KernelTable& t, const std::string& n) { StreamSuite<float>(t, n); });
+  ForEachTarget("stream_store_test", [](const KernelTable& t, const std::string& n) { StreamSuite<float>(t, n); });
 }
 TEST(StreamStore, SmallF64) {
-  ForEachTarget([](const KernelTable& t, const std::string& n) { StreamSuite<double>(t, n); });
+  ForEachTarget("stream_store_test", [](const KernelTable& t, const std::string& n) { StreamSuite<double>(t, n); });
 }
 
 }  // namespace
