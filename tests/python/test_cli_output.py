@@ -141,8 +141,13 @@ def test_unwritable_folder(tmp_path):
                 os.setgid(65534)
                 os.setuid(65534)
 
+        # The checkout may sit in a folder only root can enter (mktemp -d is 0700):
+        # 'nobody' runs a copy of the tool from the open folder instead.
+        cli = os.path.join(base, "batchdot")
+        shutil.copy(CLI, cli)
+        os.chmod(cli, 0o755)
         out = os.path.join(folder, "out.npy")
-        proc = subprocess.run([CLI, "run", xp, yp, "-o", out], capture_output=True, text=True, timeout=60,
+        proc = subprocess.run([cli, "run", xp, yp, "-o", out], capture_output=True, text=True, timeout=60,
                               preexec_fn=as_nobody)
         line = expect_failure(proc, 1, out)
         assert f"{out}: cannot create a temporary file in folder '{folder}': Permission denied" in line, line
