@@ -139,7 +139,7 @@ T ReferenceElement(const StridedGemm& g, const T* a, const T* b, int64_t i, int6
     for (int64_t k = 0; k < g.k; ++k) {
       const long double p =
           static_cast<long double>(a[i * g.a_item_stride + m * g.a_m_stride + k * g.a_k_stride]) *
-          b[i * g.b_item_stride + k * g.b_k_stride + n * g.b_n_stride];
+          b[i * g.b_item_stride + k * g.b_k_stride + g.b_column_offset(n)];
       acc += p;
       mag += std::fabs(p);
     }
@@ -151,7 +151,7 @@ T ReferenceElement(const StridedGemm& g, const T* a, const T* b, int64_t i, int6
     for (int64_t k = 0; k < g.k; ++k) {
       acc = static_cast<U>(
           acc + static_cast<U>(a[i * g.a_item_stride + m * g.a_m_stride + k * g.a_k_stride]) *
-                    static_cast<U>(b[i * g.b_item_stride + k * g.b_k_stride + n * g.b_n_stride]));
+                    static_cast<U>(b[i * g.b_item_stride + k * g.b_k_stride + g.b_column_offset(n)]));
     }
     if (abs_sum != nullptr) *abs_sum = 0;
     return static_cast<T>(acc);

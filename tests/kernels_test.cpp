@@ -69,7 +69,7 @@ bool Applies(Family f, int64_t m, int64_t n, int64_t k) {
     case Family::kGemm: return true;
     case Family::kDot: return m == 1 && n == 1;
     case Family::kGemv: return n == 1;
-    case Family::kSmall: return n <= kSmallMaxN && k <= kSmallMax;
+    case Family::kSmall: return (n <= kSmallMaxN && k <= kSmallMax) || (k >= 1 && k <= kRegisterBMaxK);
   }
   return false;
 }
@@ -239,6 +239,11 @@ std::vector<Case> SweepShapes(Family f) {
       for (int64_t m : {1, 7, 8, 9, 16, 17, 48}) add(3, m, 48, 5);  // the seed's 48-column tiles
       add(1, 200, 32, 32);
       add(3, 48, 8, 5);  // the Keras seed's product
+      // Register-B (k <= 8, any n): column tiles of 1-4 vectors around their edges.
+      for (int64_t n : {49, 63, 64, 65, 96, 97, 130}) {
+        for (int64_t k : {1, 2, 5, 8}) add(2, 13, n, k);
+      }
+      add(2, 48, 96, 5);  // the seed's whole product
       break;
     case Family::kGeneric:
     case Family::kGemm:
@@ -295,6 +300,7 @@ void RealSuite(const KernelTable& table, const std::string& target) {
       const int64_t lim = (f == Family::kSmall) ? kSmallMax : 70;
       // (the small family takes any m; 1..70 covers its row groups)
       const int64_t n_lim = (f == Family::kSmall) ? kSmallMaxN : lim;
+      // (and, for k <= 8, wider rows through the register-B kernel)
       Case cs{static_cast<int64_t>(rng() % 5), 1 + static_cast<int64_t>(rng() % lim),
               1 + static_cast<int64_t>(rng() % n_lim), static_cast<int64_t>(rng() % (lim + 1)),
               testing::kAllLayouts[rng() % 8], testing::kAllLayouts[rng() % 8],
@@ -302,6 +308,10 @@ void RealSuite(const KernelTable& table, const std::string& target) {
       if (f == Family::kDot) cs.m = cs.n = 1, cs.k = static_cast<int64_t>(rng() % 300);
       if (f == Family::kGemv) cs.n = 1;
       if (f == Family::kSmall && t % 4 == 0) cs.m = 1 + static_cast<int64_t>(rng() % 70);
+      if (f == Family::kSmall && t % 4 == 1) {
+        cs.k = 1 + static_cast<int64_t>(rng() % kRegisterBMaxK);
+        cs.n = 1 + static_cast<int64_t>(rng() % 150);
+      }
       if (f == Family::kGemm && t % 8 == 0) cs.k = 200 + static_cast<int64_t>(rng() % 700);
       CheckCase<T>(kernel, what.c_str(), cs, /*exact=*/false, ++seed, Full(cs));
       if (::testing::Test::HasFailure()) return;
@@ -387,6 +397,72 @@ void GemmLayoutSweep(const KernelTable& table, const std::string& target) {
       }
     }
   }
+}
+
+// B's columns in runs (StridedGemm::b_run), as y (items, runs, k, run) gives
+// them: the small family reads them in place, the generic kernel element by
+// element. Run lengths the planner hands over (8, 16, 32) and ones it gathers
+// instead (5, 12), random ranges (column starts inside runs), unit and strided C.
+template <typename T>
+void ColumnRunsSuite(const KernelTable& table, const std::string& target) {
+  uint64_t seed = BaseSeed() * 17 + 3;
+  std::mt19937_64 rng(seed);
+  for (int64_t run : {8, 16, 32, 5, 12}) {
+    for (int64_t runs : {1, 2, 3, 5, 12}) {
+      for (int64_t k : {0, 1, 3, 5, 8}) {
+        for (int64_t m : {1, 4, 17, 48}) {
+          for (Family f : {Family::kSmall, Family::kGeneric}) {
+            for (Layout lc : {Layout::kRowMajor, Layout::kMisaligned, Layout::kStep2}) {
+              const int64_t count = 3, n = runs * run;
+              Case cs{count, m, n, k, Layout::kRowMajor, Layout::kRowMajor, lc};
+              Problem<T> p(cs, /*exact=*/true, ++seed);
+              // B laid out as y (count, runs, k, run), the runs 3 elements apart.
+              const int64_t run_stride = k * run + 3, item = runs * run_stride + 1;
+              p.b.storage.assign(static_cast<size_t>(count * item + 1), T(0));
+              std::mt19937_64 fill(seed);
+              testing::FillExact(p.b.storage, fill);
+              p.b.base = 0;
+              p.g.b_item_stride = item;
+              p.g.b_k_stride = run;
+              p.g.b_n_stride = 1;
+              p.g.b_run = run;
+              p.g.b_run_stride = run_stride;
+              const std::string what = target + "/" + FamilyName(f) + "/runs of " + std::to_string(run);
+              for (int rep = 0; rep < 2; ++rep) {
+                const GemmRange r = rep == 0 ? Full(cs) : RandomRange(cs, rng);
+                p.ResetC(kSentinel<T>);
+                Workspace ws;
+                p.Run(Get<T>(table, f), r, ws);
+                for (int64_t i = r.item_begin; i < r.item_end; ++i) {
+                  for (int64_t row = r.m_begin; row < r.m_end; ++row) {
+                    for (int64_t col = r.n_begin; col < r.n_end; ++col) {
+                      const T want = testing::ReferenceElement(p.g, p.a.ptr(), p.b.ptr(), i, row, col, nullptr);
+                      const T got = p.c.storage[p.c.Index(i, row, col)];
+                      ASSERT_TRUE(BitEqual(got, want))
+                          << what << " " << Describe(cs) << " C[" << i << "," << row << "," << col << "] got " << got
+                          << " want " << want << " seed=" << seed;
+                    }
+                  }
+                }
+                int64_t written = 0;
+                for (const T& v : p.c.storage) written += !BitEqual(v, kSentinel<T>);
+                const int64_t expected =
+                    (r.item_end - r.item_begin) * (r.m_end - r.m_begin) * (r.n_end - r.n_begin);
+                ASSERT_LE(written, expected) << what << " wrote outside its range, " << Describe(cs);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Kernels, ColumnRunsF32) {
+  ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ColumnRunsSuite<float>(t, n); });
+}
+TEST(Kernels, ColumnRunsF64) {
+  ForEachTarget("kernels_test", [](const KernelTable& t, const std::string& n) { ColumnRunsSuite<double>(t, n); });
 }
 
 TEST(KernelTable, EveryEntryValid) {

@@ -32,9 +32,10 @@ Views KerasViews(std::vector<int64_t> x_shape, std::vector<int64_t> y_shape, Axe
   return v;
 }
 
-TEST(Plan, SeedCaseGathersYsStraddlingColumns) {
+TEST(Plan, SeedCaseReadsYsStraddlingColumnsInRuns) {
   // y (10,12,5,8) contracts axis 2: its free axes 12 and 8 straddle it and cannot
-  // merge in y, but are adjacent in the output, so each item's (5 x 96) panel is gathered.
+  // merge in y, but are adjacent in the output. The small family reads the 96
+  // columns in place as 12 runs of 8 (two runs per 16-lane vector): no copy.
   const Views v = KerasViews({10, 12, 4, 5}, {10, 12, 5, 8});
   const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
   EXPECT_EQ(p.gemm.count, 10);
@@ -42,18 +43,42 @@ TEST(Plan, SeedCaseGathersYsStraddlingColumns) {
   EXPECT_EQ(p.gemm.n, 96);
   EXPECT_EQ(p.gemm.k, 5);
   EXPECT_TRUE(p.outer.empty());
+  EXPECT_TRUE(p.gathered_cols.empty());
+  EXPECT_EQ(p.gemm.b_run, 8);
+  EXPECT_EQ(p.gemm.b_run_stride, 40);
+  EXPECT_EQ(p.gemm.b_item_stride, 12 * 5 * 8);
+  EXPECT_EQ(p.gemm.b_k_stride, 8);
+  EXPECT_EQ(p.gemm.b_n_stride, 1);
+  EXPECT_EQ(p.gemm.b_column_offset(17), 2 * 40 + 1);
+  EXPECT_EQ(p.gemm.c_n_stride, 1);
+  EXPECT_EQ(p.column_tile(), 96);
+  EXPECT_EQ(p.path, KernelPath::kSmall);
+  EXPECT_FALSE(p.swapped);
+}
+
+TEST(Plan, StraddlingColumnsInRunsTheKernelCannotLoadAreGathered) {
+  // Runs of 5 (or a k above the register-B bound) straddle vectors: each item's
+  // (k x 60) panel is gathered and run in 48-column tiles.
+  const Views v = KerasViews({10, 12, 4, 5}, {10, 12, 5, 5});
+  const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+  EXPECT_EQ(p.gemm.b_run, 0);
   ASSERT_EQ(p.gathered_cols.size(), 2u);
   EXPECT_EQ(p.gathered_cols[0].size, 12);
-  EXPECT_EQ(p.gathered_cols[0].y_stride, 40);
-  EXPECT_EQ(p.gathered_cols[1].size, 8);
+  EXPECT_EQ(p.gathered_cols[0].y_stride, 25);
+  EXPECT_EQ(p.gathered_cols[1].size, 5);
   EXPECT_EQ(p.gathered_cols[1].y_stride, 1);
-  EXPECT_EQ(p.gather_item_stride, 12 * 5 * 8);
-  EXPECT_EQ(p.gather_k_stride, 8);
-  EXPECT_EQ(p.gemm.b_k_stride, 96);  // the panel, row-major
-  EXPECT_EQ(p.gemm.c_n_stride, 1);
+  EXPECT_EQ(p.gather_item_stride, 12 * 5 * 5);
+  EXPECT_EQ(p.gather_k_stride, 5);
+  EXPECT_EQ(p.gemm.b_k_stride, 60);  // the panel, row-major
   EXPECT_EQ(p.column_tile(), 48);
-  EXPECT_EQ(p.path, KernelPath::kSmall);  // 48-column tiles, k = 5: no packing
-  EXPECT_FALSE(p.swapped);
+  EXPECT_EQ(p.path, KernelPath::kSmall);
+  const Views deep = KerasViews({10, 12, 4, 20}, {10, 12, 20, 8});
+  const Plan q = MakePlan(deep.c, deep.x(), deep.y(), deep.out());
+  EXPECT_EQ(q.gemm.b_run, 0);
+  EXPECT_EQ(q.gathered_cols.size(), 2u);
+  // Forced to another family, runs are never handed to it.
+  const Plan forced = MakePlan(v.c, v.x(), v.y(), v.out(), KernelPath::kGemm);
+  EXPECT_EQ(forced.gemm.b_run, 0);
 }
 
 TEST(Plan, StraddlingColumnsThatAreNotAdjacentInTheOutputLoop) {

@@ -100,7 +100,7 @@ HWY_INLINE T ChainDot(const T* a, int64_t a_step, const T* b, int64_t b_step, in
   return hn::GetLane(acc);
 }
 
-// The `generic` kernel for float types: any strides, canonical order.
+// The `generic` kernel for float types: any strides (and column runs), canonical order.
 template <typename T>
 void GenericChainGemm(const StridedGemm& g, const GemmRange& r, const T* a, const T* b, T* c,
                       Workspace& /*ws*/) noexcept {
@@ -111,7 +111,7 @@ void GenericChainGemm(const StridedGemm& g, const GemmRange& r, const T* a, cons
     for (int64_t m = r.m_begin; m < r.m_end; ++m) {
       for (int64_t n = r.n_begin; n < r.n_end; ++n) {
         ci[m * g.c_m_stride + n * g.c_n_stride] =
-            ChainDot(ai + m * g.a_m_stride, g.a_k_stride, bi + n * g.b_n_stride, g.b_k_stride, g.k);
+            ChainDot(ai + m * g.a_m_stride, g.a_k_stride, bi + g.b_column_offset(n), g.b_k_stride, g.k);
       }
     }
   }

@@ -19,8 +19,8 @@ struct FamilyKernels {
   GemmKernel<T> dot = nullptr;
   // n == 1 (or m == 1 after swapping roles): batched matrix-vector products.
   GemmKernel<T> gemv = nullptr;
-  // n <= kSmallMaxN, k <= kSmallMax (any m): C rows in registers, B read in place,
-  // batch loop inside.
+  // n <= kSmallMaxN and k <= kSmallMax, or k <= kRegisterBMaxK and any n (any m):
+  // C rows in registers, B read in place (also in column runs), batch loop inside.
   GemmKernel<T> small = nullptr;
   // Packed, blocked GEMM for medium and large products.
   GemmKernel<T> gemm = nullptr;
@@ -33,6 +33,17 @@ inline constexpr int64_t kSmallMax = 32;
 // of accumulators); the seed's gathered 96 columns run as two 48-column tiles,
 // 10% faster than three of 32 (fewer broadcasts of A per multiply-add).
 inline constexpr int64_t kSmallMaxN = 48;
+
+// The small family's register-B kernel (register_b-inl.h): k up to this, any m
+// and n; each item's B tile is loaded once into registers.
+inline constexpr int64_t kRegisterBMaxK = 8;
+
+// Whether the small family reads B's columns in place from runs of `run`
+// elements (StridedGemm::b_run): every vector then lies inside one run or is two
+// whole runs of half a vector, on every target.
+inline bool ReadsColumnRuns(int64_t run, int64_t k) {
+  return k >= 1 && k <= kRegisterBMaxK && (run == 8 || (run > 0 && run % 16 == 0));
+}
 
 struct KernelTable {
   FamilyKernels<float> f32;

@@ -1,5 +1,6 @@
-// SmallGemm: n <= 48 (kSmallMaxN), k <= 32 (kSmallMax), any m, batch loop inside, no packing:
-// each C row is 1-4 vectors over n held in registers, B rows are read in place.
+// SmallGemm: n <= 48 (kSmallMaxN) and k <= 32 (kSmallMax), or k <= 8 and any n (register_b-inl.h);
+// any m, batch loop inside, no packing: each C row is 1-4 vectors over n held in registers, B rows
+// are read in place.
 // Serves batches of 4^3..32^3 and thin products like the Keras seed 48x8x5.
 // Bound: FMA/load issue per item, or DRAM bandwidth for large batches.
 //
@@ -25,6 +26,7 @@
 #include "hwy/highway.h"
 #include "kernels/kernel_common-inl.h"
 #include "kernels/kernel_table.hpp"
+#include "kernels/register_b-inl.h"
 #include "kernels/small_segments-inl.h"
 #include "kernels/stream_store-inl.h"
 #include "kernels/strided_gemm.hpp"
@@ -279,6 +281,12 @@ void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* 
   const T* b = b0;
   GemmRange r = r0;
   if (EmptyRange(r)) return;
+  if (g.b_run != 0) {
+    // Columns in runs: only the register-B kernel (and the generic one) reads them.
+    if (g.k == 0) return ZeroC(g, r, c);
+    if (!RegisterBGemm(g, r, a, b, c)) GenericChainGemm<T>(g, r, a, b, c, ws);
+    return;
+  }
   StridedGemm t = g;
   // Vectors run along n; when C (or else B) is unit-stride along m instead,
   // solve the transposed problem, which has the same per-element order. Only
@@ -286,7 +294,8 @@ void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* 
   const bool c_prefers_m = t.c_n_stride != 1 && t.c_m_stride == 1;
   const bool b_prefers_m = t.c_n_stride != 1 && t.b_n_stride != 1 && t.a_m_stride == 1;
   if ((c_prefers_m || b_prefers_m) && t.m <= kSmallMaxN) Transpose(t, r, a, b);
-  if (t.n > kSmallMaxN || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
+  const bool register_b = t.k >= 1 && t.k <= kRegisterBMaxK;
+  if ((t.n > kSmallMaxN && !register_b) || t.k > kSmallMax || HWY_TARGET == HWY_SCALAR) {
     return GenericChainGemm<T>(g, r0, a0, b0, c, ws);
   }
   const size_t w = static_cast<size_t>(r.n_end - r.n_begin);
@@ -305,6 +314,8 @@ void SmallGemm(const StridedGemm& g, const GemmRange& r0, const T* a0, const T* 
     if (r.m_begin >= r.m_end) return;
   }
 #endif
+  // Thin k: B's tile in registers, rows of A streaming past it.
+  if (register_b && RegisterBGemm(t, r, a, b, c)) return;
   // Wider than 4 vectors (narrow targets): column chunks of 4 vectors each.
   const size_t chunk = 4 * hn::Lanes(hn::ScalableTag<T>());
   for (size_t j0 = 0; j0 < w; j0 += chunk) {

@@ -26,6 +26,15 @@ struct StridedGemm {
   int64_t a_m_stride = 0, a_k_stride = 0;
   int64_t b_k_stride = 0, b_n_stride = 0;
   int64_t c_m_stride = 0, c_n_stride = 0;
+  // Columns of B in runs of b_run (y's free axes straddle its contracted axis,
+  // as the seed's y (B, 12, K, 8) does); 0: no runs. Only the small family reads
+  // runs (ReadsColumnRuns); the planner gives them to no other kernel.
+  int64_t b_run = 0, b_run_stride = 0;
+
+  // Offset of B's column j from column 0.
+  int64_t b_column_offset(int64_t j) const {
+    return b_run == 0 ? j * b_n_stride : (j / b_run) * b_run_stride + (j % b_run) * b_n_stride;
+  }
 };
 
 // A slice of a StridedGemm given to one thread: items [item_begin, item_end)

@@ -49,11 +49,18 @@ Axis TakeInnermost(std::vector<Axis>& axes, std::vector<OuterLoop>& outer) {
   return chosen;
 }
 
+}  // namespace
+
+bool CanHandle(KernelPath path, const kernels::StridedGemm& g);
+
+namespace {
+
 KernelPath AutoPath(const kernels::StridedGemm& g) {
   if (g.m == 1 && g.n == 1) return KernelPath::kDot;
   if (g.n == 1) return KernelPath::kGemv;
-  // Thin products (small n and k, any m) need no packing: B stays in L1.
-  if (g.n <= kernels::kSmallMaxN && g.k <= kernels::kSmallMax) return KernelPath::kSmall;
+  // Thin products (small n and k, or k <= 8 and any n; any m) need no packing:
+  // B stays in L1 or in registers.
+  if (CanHandle(KernelPath::kSmall, g)) return KernelPath::kSmall;
   return KernelPath::kGemm;
 }
 
@@ -70,6 +77,23 @@ bool ShouldGatherColumns(const std::vector<Axis>& cols, const Axis& row, const s
   }
   constexpr int64_t kMaxPanelElements = 16384;
   return columns * contracted.front().size <= kMaxPanelElements;
+}
+
+// The small family reads two gathered column axes in place when the inner one
+// is unit-stride runs it can load whole (the seed's runs of 8): no panel copy.
+void ReadRunsInPlace(Plan& plan) {
+  kernels::StridedGemm& g = plan.gemm;
+  const std::vector<OuterLoop>& cols = plan.gathered_cols;
+  const bool float_type = plan.dtype == DType::kFloat32 || plan.dtype == DType::kFloat64;
+  if (!float_type || cols.size() != 2 || cols[1].y_stride != 1 || !kernels::ReadsColumnRuns(cols[1].size, g.k)) {
+    return;
+  }
+  g.b_item_stride = plan.gather_item_stride;
+  g.b_k_stride = plan.gather_k_stride;
+  g.b_n_stride = 1;
+  g.b_run = cols[1].size;
+  g.b_run_stride = cols[0].y_stride;
+  plan.gathered_cols.clear();
 }
 
 Axis MergedByOutput(const std::vector<Axis>& cols) {
@@ -102,7 +126,8 @@ bool CanHandle(KernelPath path, const kernels::StridedGemm& g) {
     case KernelPath::kGemv:
       return g.n == 1;
     case KernelPath::kSmall:
-      return g.n <= kernels::kSmallMaxN && g.k <= kernels::kSmallMax;
+      return (g.n <= kernels::kSmallMaxN && g.k <= kernels::kSmallMax) ||
+             (g.k >= 1 && g.k <= kernels::kRegisterBMaxK);
     case KernelPath::kGemm:
     case KernelPath::kGeneric:
     case KernelPath::kReference:
@@ -205,6 +230,7 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
   } else {
     plan.path = CanHandle(force, tile) ? force : KernelPath::kGeneric;
   }
+  if (gather && plan.path == KernelPath::kSmall) ReadRunsInPlace(plan);
   return plan;
 }
 
