@@ -2,14 +2,15 @@
 
 namespace batchdot::semantics {
 
-Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
-                                    int64_t x_axis, int64_t y_axis, DType dtype) {
-  Contraction c;
-  c.lhs_batch = {0};
-  c.rhs_batch = {0};
-  c.lhs_contracting = {x_axis};
-  c.rhs_contracting = {y_axis};
-  c.output_shape = {x_shape[0]};
+void FillBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape, int64_t x_axis,
+                             int64_t y_axis, DType dtype, Contraction& c) {
+  c.lhs_batch.assign(1, 0);
+  c.rhs_batch.assign(1, 0);
+  c.lhs_contracting.assign(1, x_axis);
+  c.rhs_contracting.assign(1, y_axis);
+  c.lhs_free.clear();
+  c.rhs_free.clear();
+  c.output_shape.assign(1, x_shape[0]);
   for (int64_t axis = 1; axis < static_cast<int64_t>(x_shape.size()); ++axis) {
     if (axis == x_axis) continue;
     c.lhs_free.push_back(axis);
@@ -22,6 +23,19 @@ Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<
   }
   if (c.output_shape.size() == 1) c.output_shape.push_back(1);
   c.dtype = dtype;
+}
+
+Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
+                                    int64_t x_axis, int64_t y_axis, DType dtype) {
+  Contraction c;
+  FillBatchDotContraction(x_shape, y_shape, x_axis, y_axis, dtype, c);
+  return c;
+}
+
+const Contraction& ReusedBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
+                                             int64_t x_axis, int64_t y_axis, DType dtype) {
+  thread_local Contraction c;
+  FillBatchDotContraction(x_shape, y_shape, x_axis, y_axis, dtype, c);
   return c;
 }
 

@@ -15,4 +15,14 @@ namespace batchdot::semantics {
 Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
                                     int64_t x_axis, int64_t y_axis, DType dtype);
 
+// The same into `c`, reusing its vectors' storage.
+void FillBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape, int64_t x_axis,
+                             int64_t y_axis, DType dtype, Contraction& c);
+
+// The same in this thread's reused Contraction, valid until the thread's next
+// call: batch_dot calls that go straight on to Execute allocate nothing for it
+// (seven vectors were a fifth of the seed's per-call overhead).
+const Contraction& ReusedBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
+                                             int64_t x_axis, int64_t y_axis, DType dtype);
+
 }  // namespace batchdot::semantics

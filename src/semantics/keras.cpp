@@ -61,9 +61,8 @@ AxisPair ParseAxes(const AxesArg& axes, int64_t x_rank, int64_t y_rank) {
   return {items[0].int_value(), items[1].int_value()};
 }
 
-}  // namespace
-
-Contraction Resolve(const TensorView& x, const TensorView& y, const AxesArg& axes) {
+// The contracted axis pair after every check, in the front end's order.
+AxisPair ResolvedAxes(const TensorView& x, const TensorView& y, const AxesArg& axes) {
   const int64_t x_rank = x.rank(), y_rank = y.rank();
   if (x_rank < 2 || y_rank < 2) {
     Fail(ErrorKind::kShape, "batch_dot: inputs must have rank >= 2, got rank " +
@@ -100,18 +99,31 @@ Contraction Resolve(const TensorView& x, const TensorView& y, const AxesArg& axe
                                 ", y.shape[" + std::to_string(pair.y) + "] = " +
                                 std::to_string(y.shape[pair.y]) + " (" + ShapesText(x, y) + ")");
   }
-  return semantics::MakeBatchDotContraction(x.shape, y.shape, pair.x, pair.y,
-                                            PromoteTypes(x.dtype, y.dtype));
+  return pair;
+}
+
+// The call's contraction in this thread's reused storage: batch_dot goes
+// straight on to Execute, so nothing is allocated for it.
+const Contraction& CallContraction(const TensorView& x, const TensorView& y, const AxesArg& axes) {
+  const AxisPair pair = ResolvedAxes(x, y, axes);
+  return semantics::ReusedBatchDotContraction(x.shape, y.shape, pair.x, pair.y, PromoteTypes(x.dtype, y.dtype));
+}
+
+}  // namespace
+
+Contraction Resolve(const TensorView& x, const TensorView& y, const AxesArg& axes) {
+  const AxisPair pair = ResolvedAxes(x, y, axes);
+  return semantics::MakeBatchDotContraction(x.shape, y.shape, pair.x, pair.y, PromoteTypes(x.dtype, y.dtype));
 }
 
 Tensor batch_dot(const TensorView& x, const TensorView& y, const AxesArg& axes,
                  const Options& options) {
-  return Execute(Resolve(x, y, axes), x, y, options);
+  return Execute(CallContraction(x, y, axes), x, y, options);
 }
 
 void batch_dot(const TensorView& x, const TensorView& y, const AxesArg& axes,
                const MutableTensorView& out, const Options& options) {
-  Execute(Resolve(x, y, axes), x, y, out, options);
+  Execute(CallContraction(x, y, axes), x, y, out, options);
 }
 
 }  // namespace batchdot::keras

@@ -80,9 +80,8 @@ AxisPair ParseAxes(const AxesArg& axes, int64_t x_rank, int64_t y_rank) {
   }
 }
 
-}  // namespace
-
-Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
+// The contracted axis pair after every check, in the front end's order.
+AxisPair ResolvedAxes(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
   const int64_t x_rank = x1.rank(), y_rank = x2.rank();
   if (x_rank < 2 || y_rank < 2) {
     Fail(ErrorKind::kShape, "For 'batch_dot', the inputs x1, x2 should have 'dimension >= 2', but got 'len(x1_shape)': (" +
@@ -135,16 +134,30 @@ Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& a
                                 "] = " + std::to_string(x1.shape[pair.x]) + ", x2.shape[" + std::to_string(pair.y) +
                                 "] = " + std::to_string(x2.shape[pair.y]) + shapes() + ".");
   }
+  return pair;
+}
+
+// The call's contraction in this thread's reused storage: batch_dot goes
+// straight on to Execute, so nothing is allocated for it.
+const Contraction& CallContraction(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
+  const AxisPair pair = ResolvedAxes(x1, x2, axes);
+  return semantics::ReusedBatchDotContraction(x1.shape, x2.shape, pair.x, pair.y, DType::kFloat32);
+}
+
+}  // namespace
+
+Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
+  const AxisPair pair = ResolvedAxes(x1, x2, axes);
   return semantics::MakeBatchDotContraction(x1.shape, x2.shape, pair.x, pair.y, DType::kFloat32);
 }
 
 Tensor batch_dot(const TensorView& x1, const TensorView& x2, const AxesArg& axes, const Options& options) {
-  return Execute(Resolve(x1, x2, axes), x1, x2, options);
+  return Execute(CallContraction(x1, x2, axes), x1, x2, options);
 }
 
 void batch_dot(const TensorView& x1, const TensorView& x2, const AxesArg& axes, const MutableTensorView& out,
                const Options& options) {
-  Execute(Resolve(x1, x2, axes), x1, x2, out, options);
+  Execute(CallContraction(x1, x2, axes), x1, x2, out, options);
 }
 
 }  // namespace batchdot::mindspore
