@@ -349,9 +349,12 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
           const T* ablock = ai + ic * g.a_m_stride + pc * g.a_k_stride;
           // A column-major A already has the packed layout, with a k step of
           // a_k_stride instead of MR: full panels read it in place when the
-          // block is small enough to stay cached (only edge panels are packed).
-          const bool in_place = a_in_place && mc >= MR;
-          const size_t packed_rows = in_place ? mc % MR : mc;
+          // block is small enough to stay cached (only other edge panels are packed).
+          // An edge panel of a multiple of MR / 3 rows is read in place too: its
+          // tile computes exactly those rows (64 rows: 5 x 12 + 4).
+          const bool edge_in_place = a_in_place && (mc % MR) % (MR / 3) == 0;
+          const bool in_place = a_in_place && (mc >= MR || edge_in_place);
+          const size_t packed_rows = !in_place ? mc : edge_in_place ? 0 : mc % MR;
           const size_t packed_from = mc - packed_rows;
           if (packed_rows != 0) {
             PackA(ablock + static_cast<int64_t>(packed_from) * g.a_m_stride, g.a_m_stride,
