@@ -30,6 +30,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "kernels/kernel_common-inl.h"
+#include "kernels/next_item_prefetch-inl.h"
 #include "kernels/strided_gemm.hpp"
 #include "kernels/transpose_avx512-inl.h"
 
@@ -335,10 +336,19 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
   // (a long k stride would scatter the block over many pages and cache sets).
   const bool a_in_place = g.a_m_stride == 1 && g.a_k_stride > 0 &&
                           static_cast<size_t>(g.a_k_stride) * kcb * sizeof(T) <= 64 * 1024;
+  const size_t tiles_per_item = ((m_size + MR - 1) / MR) * ((n_size + NR - 1) / NR) *
+                                ((static_cast<size_t>(g.k) + kcb - 1) / kcb);
+  NextItemPrefetch<T> prefetch(g, r, tiles_per_item);
   for (int64_t item = r.item_begin; item < r.item_end; ++item) {
     const T* ai = a + item * g.a_item_stride;
     const T* bi = b + item * g.b_item_stride;
     T* ci = c + item * g.c_item_stride;
+    if (item + 1 < r.item_end) {
+      prefetch.NextItem(ai + g.a_item_stride + r.m_begin * g.a_m_stride,
+                        bi + g.b_item_stride + r.n_begin * g.b_n_stride);
+    } else {
+      prefetch.NextItem(nullptr, nullptr);
+    }
     for (int64_t jc = r.n_begin; jc < r.n_end; jc += static_cast<int64_t>(kGemmNC)) {
       const size_t nc = std::min<size_t>(kGemmNC, static_cast<size_t>(r.n_end - jc));
       for (int64_t pc = 0; pc < g.k; pc += static_cast<int64_t>(kcb)) {
@@ -369,6 +379,7 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
                             direct ? static_cast<size_t>(g.a_k_stride) : MR, pb + jr * kc, ct,
                             g.c_m_stride, g.c_n_stride, std::min(MR, mc - ir),
                             std::min(NR, nc - jr), pc == 0);
+              prefetch.Step();
             }
           }
         }
