@@ -50,7 +50,7 @@ const MemoEntry& RememberPrepared(std::span<const int64_t> key, PreparedState&& 
 
 // Whether this call's pointers pass the checks the memo cannot remember: data
 // for every view with elements, and an output whose extent misses both inputs'
-// (a call that fails this is prepared again, which checks it exactly).
+// (a call that fails this gets the exact output checks before it runs).
 bool PointersPass(const MemoEntry& e, const void* x, const void* y, const void* out);
 
 }  // namespace batchdot::runtime
