@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "batchdot/batchdot.hpp"
+#include "gemm_sweep.h"
 
 namespace {
 
@@ -49,11 +50,7 @@ float* Alloc(size_t n) {
   return p;
 }
 
-struct Case {
-  std::string name;
-  int64_t batch, m, n, k;
-  bool ta, tb;  // x is (batch, k, m) when ta; y is (batch, n, k) when tb
-};
+using batchdot_bench::GemmCase;  // x is (batch, k, m) when trans_a; y is (batch, n, k) when trans_b
 
 struct Side {
   std::string name;
@@ -114,7 +111,7 @@ void Run(const std::string& name, std::vector<Side>& sides, int rounds, double t
   std::fflush(stdout);
 }
 
-void GemmCase(const Case& c, int T, int rounds) {
+void RunGemmCase(const GemmCase& c, int T, int rounds) {
   const int64_t xa = c.batch * c.m * c.k, yb = c.batch * c.k * c.n, oc = c.batch * c.m * c.n;
   float* x = Alloc(xa);
   float* y = Alloc(yb);
@@ -123,27 +120,27 @@ void GemmCase(const Case& c, int T, int rounds) {
   std::uniform_real_distribution<float> d(-1, 1);
   for (int64_t i = 0; i < xa; ++i) x[i] = d(g);
   for (int64_t i = 0; i < yb; ++i) y[i] = d(g);
-  const std::vector<int64_t> xs = c.ta ? std::vector<int64_t>{c.batch, c.k, c.m} : std::vector<int64_t>{c.batch, c.m, c.k};
-  const std::vector<int64_t> ys = c.tb ? std::vector<int64_t>{c.batch, c.n, c.k} : std::vector<int64_t>{c.batch, c.k, c.n};
+  const std::vector<int64_t> xs = c.trans_a ? std::vector<int64_t>{c.batch, c.k, c.m} : std::vector<int64_t>{c.batch, c.m, c.k};
+  const std::vector<int64_t> ys = c.trans_b ? std::vector<int64_t>{c.batch, c.n, c.k} : std::vector<int64_t>{c.batch, c.k, c.n};
   const std::vector<int64_t> os{c.batch, c.m, c.n};
   const auto xst = batchdot::ContiguousStrides(xs), yst = batchdot::ContiguousStrides(ys), ost = batchdot::ContiguousStrides(os);
   const batchdot::TensorView xv{x, batchdot::DType::kFloat32, xs, xst}, yv{y, batchdot::DType::kFloat32, ys, yst};
   const batchdot::MutableTensorView ov{out, batchdot::DType::kFloat32, os, ost};
   const batchdot::MutableTensorView ov16{out + 4, batchdot::DType::kFloat32, os, ost};
-  const batchdot::DotDimensionNumbers dims{{c.ta ? 1 : 2}, {c.tb ? 2 : 1}, {0}, {0}};
+  const batchdot::DotDimensionNumbers dims{{c.trans_a ? 1 : 2}, {c.trans_b ? 2 : 1}, {0}, {0}};
   batchdot::Options opt;
   opt.num_threads = T;
   std::vector<Side> sides;
   sides.push_back({"batchdot", [&] { batchdot::dot_general(xv, yv, dims, ov, opt); }});
   sides.push_back({"batchdot+16B", [&] { batchdot::dot_general(xv, yv, dims, ov16, opt); }});
-  const int64_t M = c.m, N = c.n, K = c.k, lda = c.ta ? M : K, ldb = c.tb ? K : N;
+  const int64_t M = c.m, N = c.n, K = c.k, lda = c.trans_a ? M : K, ldb = c.trans_b ? K : N;
   auto ob = [&, M, N, K, lda, ldb](int64_t i) {
     if (M == 1 && N == 1) {
       out[i] = cblas_sdot(K, x + i * K, 1, y + i * K, 1);
     } else if (N == 1) {
       cblas_sgemv(CblasRowMajor, CblasNoTrans, M, K, 1.f, x + i * M * K, K, y + i * K, 1, 0.f, out + i * M, 1);
     } else {
-      cblas_sgemm(CblasRowMajor, c.ta ? CblasTrans : CblasNoTrans, c.tb ? CblasTrans : CblasNoTrans, M, N, K, 1.f,
+      cblas_sgemm(CblasRowMajor, c.trans_a ? CblasTrans : CblasNoTrans, c.trans_b ? CblasTrans : CblasNoTrans, M, N, K, 1.f,
                   x + i * M * K, lda, y + i * K * N, ldb, 0.f, out + i * M * N, N);
     }
   };
@@ -158,7 +155,7 @@ void GemmCase(const Case& c, int T, int rounds) {
                    }});
   libxsmm_blasint xm = N, xn = M, xk = K, xlda = ldb, xldb = lda, xldc = N;
   float alpha = 1.f, beta = 0.f;
-  int flags = (c.tb ? LIBXSMM_GEMM_FLAG_TRANS_A : 0) | (c.ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0);
+  int flags = (c.trans_b ? LIBXSMM_GEMM_FLAG_TRANS_A : 0) | (c.trans_a ? LIBXSMM_GEMM_FLAG_TRANS_B : 0);
   int pf = LIBXSMM_GEMM_PREFETCH_NONE;
   libxsmm_smmfunction kern = libxsmm_smmdispatch(xm, xn, xk, &xlda, &xldb, &xldc, &alpha, &beta, &flags, &pf);
   if (kern != nullptr && !(M == 1 && N == 1)) {
@@ -174,7 +171,7 @@ void GemmCase(const Case& c, int T, int rounds) {
   std::vector<const float*> pa(B), pb(B);
   std::vector<float*> pc(B);
   libxsmm_blasint ps = sizeof(void*);
-  char cta = c.tb ? 'T' : 'N', ctb = c.ta ? 'T' : 'N';
+  char cta = c.trans_b ? 'T' : 'N', ctb = c.trans_a ? 'T' : 'N';
   if (!(M == 1 && N == 1) && N > 1) {
     sides.push_back({"xsmm-batch", [&, B, M, N, K] {
                        for (int64_t i = 0; i < B; ++i) {
@@ -248,22 +245,11 @@ int main(int argc, char** argv) {
   omp_set_num_threads(T);
   g_cpu_clock = T == 1;
   libxsmm_init();
-  const std::vector<Case> cases = {
-      {"vecdot_1e6x64", 1000000, 1, 1, 64, false, false},
-      {"matvec_4096x128x64", 4096, 128, 1, 64, false, false},
-      {"bmm_16384x4", 16384, 4, 4, 4, false, false},
-      {"bmm_16384x8", 16384, 8, 8, 8, false, false},
-      {"bmm_16384x16", 16384, 16, 16, 16, false, false},
-      {"bmm_16384x32", 16384, 32, 32, 32, false, false},
-      {"attention_64x512x64x512", 64, 512, 512, 64, false, false},
-      {"large_8x1024", 8, 1024, 1024, 1024, false, false},
-      {"transposed_256x64", 256, 64, 64, 64, true, true},
-  };
   for (int i = 3; i < argc || argc <= 3; ++i) {
     const std::string want = argc > 3 ? argv[i] : "";
     if (want.empty() || std::string("seed").find(want) == 0) SeedCase(T, rounds);
-    for (const Case& c : cases) {
-      if (want.empty() || c.name.find(want) != std::string::npos) GemmCase(c, T, rounds);
+    for (const GemmCase& c : batchdot_bench::kGemmSweep) {
+      if (want.empty() || std::string(c.name).find(want) != std::string::npos) RunGemmCase(c, T, rounds);
     }
     if (argc <= 3) break;
   }

@@ -346,13 +346,8 @@ void PackedGemm(const StridedGemm& g0, const GemmRange& r0, const T* a0, const T
                                 ((static_cast<size_t>(g.k) + kcb - 1) / kcb);
   NextItemPrefetch<T> prefetch(g, r, tiles_per_item);
   // One K block into a large, line-aligned C: stream the tiles (no read for ownership).
-  const uintptr_t c_start = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride + r.m_begin * g.c_m_stride +
-                                                        r.n_begin * g.c_n_stride);
-  const bool stream = kCanStream && hn::Lanes(d) * sizeof(T) == 64 && g.c_n_stride == 1 &&
-                      kcb >= static_cast<size_t>(g.k) &&
-                      g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes && c_start % 64 == 0 &&
-                      (static_cast<size_t>(std::llabs(g.c_m_stride)) * sizeof(T)) % 64 == 0 &&
-                      (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
+  const bool stream = kCanStream && hn::Lanes(d) * sizeof(T) == 64 && kcb >= static_cast<size_t>(g.k) &&
+                      LargeRowMajorC<T>(g) && LineAlignedRows(g, r, c);
   for (int64_t item = r.item_begin; item < r.item_end; ++item) {
     const T* ai = a + item * g.a_item_stride;
     const T* bi = b + item * g.b_item_stride;

@@ -105,15 +105,12 @@ void RegisterBTile(D d, const StridedGemm& g, const GemmRange& r, const T* a, co
   const int64_t rows = r.m_end - r.m_begin;
   ColumnVector column_vectors[NV];
   bool all_whole = true, all_halves = true;
-  int64_t offsets[NV], second_offsets[NV];
   for (size_t v = 0; v < NV; ++v) {
     const ColumnVector cv =
         PlanColumnVector(d, g, j0 + static_cast<int64_t>(v * lanes), v + 1 < NV ? lanes : last);
     column_vectors[v] = cv;
     all_whole &= cv.kind == ColumnVector::kContiguous && cv.count == lanes;
     all_halves &= cv.kind == ColumnVector::kTwoHalves;
-    offsets[v] = cv.offset;
-    second_offsets[v] = cv.second_offset;
   }
   const int64_t b_k = g.b_k_stride;
   for (int64_t i = r.item_begin; i < r.item_end; ++i) {
@@ -124,7 +121,7 @@ void RegisterBTile(D d, const StridedGemm& g, const GemmRange& r, const T* a, co
       HWY_UNROLL(8)
       for (size_t p = 0; p < K; ++p) {
         HWY_UNROLL(4)
-        for (size_t v = 0; v < NV; ++v) bv[p][v] = hn::LoadU(d, bi + static_cast<int64_t>(p) * b_k + offsets[v]);
+        for (size_t v = 0; v < NV; ++v) bv[p][v] = hn::LoadU(d, bi + static_cast<int64_t>(p) * b_k + column_vectors[v].offset);
       }
     } else if (all_halves) {
 #if HWY_TARGET != HWY_SCALAR
@@ -134,7 +131,8 @@ void RegisterBTile(D d, const StridedGemm& g, const GemmRange& r, const T* a, co
         const T* row = bi + static_cast<int64_t>(p) * b_k;
         HWY_UNROLL(4)
         for (size_t v = 0; v < NV; ++v) {
-          bv[p][v] = hn::Combine(d, hn::LoadU(dh, row + second_offsets[v]), hn::LoadU(dh, row + offsets[v]));
+          const ColumnVector& cv = column_vectors[v];
+          bv[p][v] = hn::Combine(d, hn::LoadU(dh, row + cv.second_offset), hn::LoadU(dh, row + cv.offset));
         }
       }
 #endif
@@ -236,12 +234,7 @@ bool RegisterBGemm(const StridedGemm& g, const GemmRange& r, const T* a, const T
   const size_t width = static_cast<size_t>(r.n_end - r.n_begin);
   const size_t per_tile = RegisterBVectors(g.k, (width + lanes - 1) / lanes) * lanes;
   // Stream C when it is large and every vector starts a 64-byte line.
-  const uintptr_t c0 = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride + r.m_begin * g.c_m_stride +
-                                                   r.n_begin * g.c_n_stride);
-  const bool stream = kCanStream && lanes * sizeof(T) == 64 && g.c_n_stride == 1 &&
-                      g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes && c0 % 64 == 0 &&
-                      (static_cast<size_t>(std::llabs(g.c_m_stride)) * sizeof(T)) % 64 == 0 &&
-                      (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
+  const bool stream = kCanStream && lanes * sizeof(T) == 64 && LargeRowMajorC<T>(g) && LineAlignedRows(g, r, c);
   LineStreamer<hn::ScalableTag<T>> fence;
   // Column tiles outside, items inside: a tile's column plan is made once.
   for (size_t j = 0; j < width; j += per_tile) {

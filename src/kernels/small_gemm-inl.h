@@ -133,18 +133,11 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
   const int64_t rows = r.m_end - r.m_begin;
   LineStreamer<D> streamer;
   LineStreamer<D>* stream =
-      LineStreamer<D>::kActive && kFull && g.c_n_stride == 1 && g.c_m_stride == static_cast<int64_t>(w) &&
-              g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes
+      LineStreamer<D>::kActive && kFull && g.c_m_stride == static_cast<int64_t>(w) && LargeRowMajorC<T>(g)
           ? &streamer
           : nullptr;
-  bool aligned = false;
-  if (stream != nullptr) {
-    const uintptr_t c0 = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride +
-                                                     r.m_begin * g.c_m_stride + r.n_begin);
-    aligned = c0 % 64 == 0 && (static_cast<size_t>(g.c_m_stride) * sizeof(T)) % 64 == 0 &&
-              (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
-    if (aligned) streamer.Streamed();
-  }
+  const bool aligned = stream != nullptr && LineAlignedRows(g, r, c);
+  if (aligned) streamer.Streamed();
   if (g.b_n_stride == 1) {
     // Row groups outside, items inside (in chunks that keep B cache-resident),
     // so the per-item loop is only pointer bumps, the k loop and the stores.

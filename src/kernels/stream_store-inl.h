@@ -21,9 +21,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <type_traits>
 
 #include "hwy/highway.h"
+#include "kernels/strided_gemm.hpp"
 
 #if HWY_ARCH_X86
 #include <immintrin.h>
@@ -40,6 +42,22 @@ inline constexpr int64_t kStreamMinBytes = int64_t{8} << 20;
 
 // Whether this target streams at all (the peeling needs AVX-512 masks and permutes).
 inline constexpr bool kCanStream = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
+
+// Whether the call writes enough of a C that is unit-stride along n to stream it.
+template <typename T>
+HWY_INLINE bool LargeRowMajorC(const StridedGemm& g) {
+  return g.c_n_stride == 1 && g.count * g.m * g.n * static_cast<int64_t>(sizeof(T)) >= kStreamMinBytes;
+}
+
+// Whether every row of the range's C starts a 64-byte line: its first element,
+// the row stride and the item stride are all line multiples.
+template <typename T>
+HWY_INLINE bool LineAlignedRows(const StridedGemm& g, const GemmRange& r, const T* c) {
+  const uintptr_t start = reinterpret_cast<uintptr_t>(c + r.item_begin * g.c_item_stride +
+                                                      r.m_begin * g.c_m_stride + r.n_begin * g.c_n_stride);
+  return start % 64 == 0 && (static_cast<size_t>(std::llabs(g.c_m_stride)) * sizeof(T)) % 64 == 0 &&
+         (static_cast<size_t>(std::llabs(g.c_item_stride)) * sizeof(T)) % 64 == 0;
+}
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 HWY_INLINE void StreamLine(float* p, __m512 v) { _mm512_stream_ps(p, v); }
