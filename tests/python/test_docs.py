@@ -3,7 +3,7 @@
 One test per block, named file:line. Python blocks run with this interpreter and the
 build's package (PYTHONPATH, as make test sets it); C++ blocks are built against the
 package installed from the build folder (tests/docs/doc_blocks.py has the rules).
-The build folder is $BATCHDOT_BUILD_DIR, else build/ of the checkout.
+The build folder is $BATCHDOT_BUILD_DIR, else the one whose python/ is on PYTHONPATH, else build/.
 """
 import os
 import sys
@@ -13,7 +13,21 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "docs"))
 import doc_blocks  # noqa: E402
 
-BUILD_DIR = os.path.abspath(os.environ.get("BATCHDOT_BUILD_DIR", os.path.join(doc_blocks.REPO, "build")))
+
+def _build_dir():
+    """$BATCHDOT_BUILD_DIR; else the build whose python/ folder is on PYTHONPATH (make test sets
+    PYTHONPATH=$(BUILD_DIR)/python); else build/ of the checkout."""
+    if os.environ.get("BATCHDOT_BUILD_DIR"):
+        return os.path.abspath(os.environ["BATCHDOT_BUILD_DIR"])
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        parent = os.path.dirname(os.path.abspath(entry)) if entry else ""
+        if entry and os.path.basename(os.path.normpath(entry)) == "python" and \
+                os.path.isfile(os.path.join(parent, "CMakeCache.txt")):
+            return parent
+    return os.path.join(doc_blocks.REPO, "build")
+
+
+BUILD_DIR = _build_dir()
 BLOCKS = doc_blocks.all_blocks()
 PYTHON_BLOCKS = doc_blocks.python_blocks(BLOCKS)
 CPP_BLOCKS = doc_blocks.cpp_blocks(BLOCKS)
@@ -22,6 +36,19 @@ CPP_BLOCKS = doc_blocks.cpp_blocks(BLOCKS)
 def test_the_docs_have_blocks():
     # The extraction itself is under test: an empty list would pass every parametrised test.
     assert len(PYTHON_BLOCKS) >= 10 and len(CPP_BLOCKS) >= 3, (len(PYTHON_BLOCKS), len(CPP_BLOCKS))
+
+
+def test_extraction_reads_info_strings_lines_and_indented_fences(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("text\n```python\nprint(1)\n```\n- item:\n  ```python jax\n  import jax\n  ```\n"
+                    "````cpp\nint main() {}\n````\n```bash\nls\n```\n")
+    blocks = doc_blocks.extract_blocks(str(page), str(tmp_path))
+    assert [(b.line, b.lang, b.tags, b.code) for b in blocks] == [
+        (2, "python", (), "print(1)\n"), (6, "python", ("jax",), "import jax\n"),
+        (9, "cpp", (), "int main() {}\n"), (12, "bash", (), "ls\n")]
+    assert doc_blocks.python_blocks(blocks) == blocks[:1]
+    assert doc_blocks.python_blocks(blocks, "jax") == blocks[1:2]
+    assert doc_blocks.cpp_blocks(blocks) == blocks[2:3]
 
 
 def test_every_block_has_a_known_language():
