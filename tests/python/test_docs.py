@@ -53,9 +53,19 @@ def test_extraction_reads_info_strings_lines_and_indented_fences(tmp_path):
 
 def test_every_block_has_a_known_language():
     # A misspelt info string (```pyhton) would silently leave a block untested.
-    known = {"python", "cpp", "bash", "sh", "text", "console", "cmake", "ini", "json", ""}
+    # Run: python, cpp. Shown only: the rest (a C++ block spelt "c++" would not run, so it is unknown).
+    known = {"python", "cpp", "bash", "sh", "shell", "console", "text", "cmake", "make", "ini", "json",
+             "toml", "yaml", "diff", ""}
     unknown = [b.id + " " + b.lang for b in BLOCKS if b.lang not in known]
     assert not unknown, unknown
+
+
+def test_tagged_python_blocks_name_a_framework_venv():
+    # Tagged blocks run only in a framework venv (doc_blocks.py --tag); torch runs here, untagged.
+    venvs = {"tensorflow", "keras", "jax", "mindspore"}
+    odd = [f"{b.id} {' '.join(b.tags)}" for b in BLOCKS
+           if b.lang == "python" and b.tags and (len(b.tags) != 1 or b.tags[0] not in venvs)]
+    assert not odd, odd
 
 
 @pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[b.id for b in PYTHON_BLOCKS])
