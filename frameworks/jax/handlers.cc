@@ -7,10 +7,14 @@
 // traced; a larger rank at run time is the number of vmap levels (ffi_views.hpp).
 //
 // Threads: batchdot's own pool runs the contraction, with XLA's intra-op thread
-// count (the ThreadPool context's num_threads), so XLA's setting governs both its
-// own dot and this one. batchdot splits work in its fixed deterministic way
-// (never along K), which scheduling on XLA's pool task by task would not change,
-// and results are bitwise identical for every thread count either way.
+// count (the ThreadPool context's num_threads: the CPUs the process may use) capped
+// by batchdot's default (BATCHDOT_NUM_THREADS / OMP_NUM_THREADS / CPUs, read by
+// this library's copy of the core), so the custom call uses as many cores as
+// XLA's own dot would. Scheduling batchdot's tasks on XLA's pool would need a
+// scheduler hook the core does not have, and would not change the result:
+// batchdot splits work in a fixed order (never along K), so results are bitwise
+// identical for every thread count. XLA's pool is idle while the call runs (XLA
+// runs the custom call on one of its threads and waits).
 //
 // Errors: batchdot's checks run again here (python/batchdot/jax.py has raised
 // them at trace time already); anything thrown becomes an ffi::Error, never an
@@ -34,9 +38,9 @@ using Axes = ffi::Span<const int64_t>;
 
 Options WithThreadsOf(const ffi::ThreadPool& pool) {
   Options options;
-  const int64_t n = pool.num_threads();
   // 0 when XLA runs the call without a pool: batchdot's process default then.
-  options.num_threads = n > 0 ? static_cast<int>(std::min<int64_t>(n, kMaxThreads)) : 0;
+  const int64_t xla_threads = pool.num_threads();
+  options.num_threads = xla_threads > 0 ? static_cast<int>(std::min<int64_t>(xla_threads, GetNumThreads())) : 0;
   return options;
 }
 
