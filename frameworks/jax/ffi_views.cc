@@ -19,6 +19,20 @@ std::vector<int64_t> Shifted(ffi::Span<const int64_t> axes, int64_t levels, bool
   return shifted;
 }
 
+// XLA's name for an element type batchdot does not take, for the error message.
+std::string XlaTypeName(ffi::DataType type) {
+  switch (type) {
+    case ffi::DataType::PRED: return "bool";
+    case ffi::DataType::S8: return "int8";
+    case ffi::DataType::S16: return "int16";
+    case ffi::DataType::U8: return "uint8";
+    case ffi::DataType::U16: return "uint16";
+    case ffi::DataType::U32: return "uint32";
+    case ffi::DataType::U64: return "uint64";
+    default: return "XLA element type " + std::to_string(static_cast<int>(type));
+  }
+}
+
 }  // namespace
 
 bool DTypeOf(ffi::DataType type, DType& dtype) {
@@ -38,8 +52,9 @@ bool DTypeOf(ffi::DataType type, DType& dtype) {
 BufferView::BufferView(const char* name, ffi::AnyBuffer buffer, const std::vector<int64_t>& vmap_sizes)
     : data_(buffer.untyped_data()) {
   if (!DTypeOf(buffer.element_type(), dtype_)) {
-    throw DTypeError(std::string("batchdot.jax: ") + name + " has XLA element type " +
-                     std::to_string(static_cast<int>(buffer.element_type())) + ", which batchdot does not take");
+    throw DTypeError(std::string("batchdot.jax: ") + name + " has dtype " + XlaTypeName(buffer.element_type()) +
+                     ", which batchdot does not compute in; supported: float32, float64, int32, int64, float16, "
+                     "bfloat16, complex64, complex128");
   }
   const auto dims = buffer.dimensions();
   shape_.assign(dims.begin(), dims.end());

@@ -2,7 +2,7 @@
 //
 // XLA hands a custom call dense row-major buffers (no layout is requested), so a
 // view's element strides follow from its dimensions; nothing is assumed about
-// alignment (batchdot's kernels use unaligned loads). vmap reaches the handlers
+// alignment (batchdot takes views at any element address). vmap reaches the handlers
 // through ffi_call's vmap_method="expand_dims": every operand gets one leading
 // axis per vmap level, of size 1 when that operand is not mapped. Those axes become
 // extra batch pairs at the front of the dimension numbers, and a size-1 axis is

@@ -13,8 +13,9 @@
 // XLA's own dot would. Scheduling batchdot's tasks on XLA's pool would need a
 // scheduler hook the core does not have, and would not change the result:
 // batchdot splits work in a fixed order (never along K), so results are bitwise
-// identical for every thread count. XLA's pool is idle while the call runs (XLA
-// runs the custom call on one of its threads and waits).
+// identical for every thread count. XLA runs the custom call on one of its own
+// threads; unless independent ops of the same program run alongside, its pool has
+// nothing else to do meanwhile, so the two pools do not compete for the cores.
 //
 // Errors: batchdot's checks run again here (python/batchdot/jax.py has raised
 // them at trace time already); anything thrown becomes an ffi::Error, never an

@@ -303,6 +303,26 @@ def test_unsupported_dtype_refused_at_trace_time(dtype):
         jax.make_jaxpr(lambda a: bj.dot_general(a, a, (((1,), (1,)), ((), ()))))(x)
 
 
+def test_bitwise_equal_for_every_thread_count():
+    """The same bits with 1 and 2 threads (batchdot's fixed split, never along K)."""
+    script = textwrap.dedent("""
+        import hashlib, jax, jax.numpy as jnp, numpy as np, batchdot.jax as bj
+        rng = np.random.default_rng(5)
+        x = rng.standard_normal((16, 96, 64), np.float32)
+        y = rng.standard_normal((16, 64, 80), np.float32)
+        out, vjp = jax.vjp(bj.batch_dot, x, y)
+        parts = (out,) + vjp(jnp.ones_like(out))
+        print(hashlib.sha256(b"".join(np.asarray(p).tobytes() for p in parts)).hexdigest())
+    """)
+    digests = set()
+    for threads in ("1", "2"):
+        env = dict(os.environ, BATCHDOT_NUM_THREADS=threads)
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1, digests
+
+
 def test_nothing_crashes_the_interpreter():
     """Bad calls in a child process: each raises a Python exception, the child exits normally."""
     script = textwrap.dedent("""
