@@ -41,6 +41,7 @@ Example:
 import ctypes
 import functools
 import os
+import re
 
 import jax
 import numpy as np
@@ -79,6 +80,7 @@ class _StandIns:
                         next_size -= 2
                     self._placeholder[d], self._symbol[next_size] = next_size, d
                     next_size -= 2
+        self.has_symbols = bool(self._symbol)
         self.arrays = [np.broadcast_to(np.zeros((), a.dtype), self.shape_of(a)) for a in arrays]
 
     def shape_of(self, a):
@@ -87,23 +89,25 @@ class _StandIns:
     def traced_shape(self, sizes):
         return tuple(self._symbol.get(s, s) for s in sizes)
 
+    def traced_message(self, message):
+        """An error message with the placeholder sizes written as the symbolic dims they stand for."""
+        return re.sub(r"\b\d+\b", lambda m: str(self._symbol.get(int(m.group()), m.group())), message)
+
 
 def _is_int(d):
     return isinstance(d, (int, np.integer))
 
 
 def _resolve(api, lhs, rhs, spec, shape_error):
-    """batchdot's Contraction for these operands, its result shape in traced dims,
-    and the stand-ins; batchdot's shape/axes errors are raised as `shape_error`."""
+    """batchdot's Contraction for these operands and its result shape in traced
+    dims; batchdot's shape/axes errors are raised as `shape_error` (None: as they are)."""
     stand_ins = _StandIns(lhs, rhs)
     try:
         c = _batchdot._resolve(api, stand_ins.arrays[0], stand_ins.arrays[1], spec)
-    except _batchdot.DTypeError:
-        raise
     except _batchdot.BatchDotError as e:
-        if shape_error is None:
+        if shape_error is None and not stand_ins.has_symbols:
             raise
-        raise shape_error(str(e)) from None
+        raise (shape_error or type(e))(stand_ins.traced_message(str(e))) from None
     return c, stand_ins.traced_shape(c["output_shape"])
 
 

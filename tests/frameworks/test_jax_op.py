@@ -269,7 +269,7 @@ def test_symbolic_mismatch_is_an_error():
     scope = export.SymbolicScope()
     x = jax.ShapeDtypeStruct(export.symbolic_shape("(b, 4, 5)", scope=scope), jnp.float32)
     y = jax.ShapeDtypeStruct(export.symbolic_shape("(c, 5, 3)", scope=scope), jnp.float32)
-    with pytest.raises(ValueError, match="batch sizes differ"):
+    with pytest.raises(ValueError, match=r"batch sizes differ: x.shape\[0\] = b, y.shape\[0\] = c"):
         jax.eval_shape(bj.batch_dot, x, y)
 
 
