@@ -171,7 +171,8 @@ def batch_dot(x1, x2, axes=None):
 def set_num_threads(n):
     """Worker threads of batchdot's kernels, both this library's and the NumPy module's."""
     batchdot.set_num_threads(n)  # the one check of n, raising ValueError
-    _LIB.BatchdotMindSporeSetNumThreads(n)
+    if _LIB.BatchdotMindSporeSetNumThreads(n) != 0:
+        raise ValueError(f"batchdot.mindspore.ops.set_num_threads: the kernel library refused {n} (see stderr)")
 
 
 def get_num_threads():
