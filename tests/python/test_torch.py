@@ -267,3 +267,18 @@ def test_input_modified_in_place_after_forward_is_detected():
         x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_set_num_threads_reaches_the_operators():
+    # Results are bitwise identical for every thread count; the op library's own
+    # copy of the setting validates like the core's.
+    x, y = torch.randn(64, 32, 16), torch.randn(64, 16, 24)
+    before = bt.batch_dot(x, y)
+    old = batchdot.get_num_threads()
+    batchdot.set_num_threads(1)
+    try:
+        assert torch.equal(bt.batch_dot(x, y), before)
+    finally:
+        batchdot.set_num_threads(old)
+    with pytest.raises(ValueError, match="between 1 and 1024, got 0"):
+        torch.ops.batchdot.set_num_threads(0)
