@@ -4,7 +4,7 @@ PYTHON := /usr/bin/python3
 # Debian 12 packages the build and the tests need; only the missing ones are installed.
 PACKAGES := cmake ninja-build g++ libhwy-dev libcli11-dev pybind11-dev python3-dev \
             python3-numpy python3-pytest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev \
-            python3-torch python3-dask python3-distributed \
+            python3-torch libtorch-dev python3-dask python3-distributed \
             libopenmpi-dev openmpi-bin \
             python3-venv python3-pip python3-setuptools python3-wheel python3-build \
             clang-14 libclang-rt-14-dev llvm-14
@@ -35,7 +35,7 @@ test: build
 
 # Sanitizer builds: the C++ suites and the CLI tests under ASan+UBSan, then TSan.
 # No Python module (the interpreter is not instrumented) and no peer benchmarks.
-SANITIZE_CONFIG := -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHDOT_BUILD_PYTHON=OFF \
+SANITIZE_CONFIG := -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATCHDOT_BUILD_PYTHON=OFF -DBATCHDOT_BUILD_TORCH=OFF \
                    -DBATCHDOT_BUILD_PEER_BENCH=OFF -DPython3_EXECUTABLE=$(PYTHON)
 sanitize: sanitize-asan sanitize-tsan
 

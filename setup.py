@@ -24,6 +24,34 @@ for stale in glob.glob(os.path.join(ROOT, "build-pip", "setuptools", "*")):
     shutil.rmtree(stale, ignore_errors=True)
 
 
+def torch_op_library(configure, build_dir):
+    """libbatchdot_torch.so (torch.ops.batchdot) rides along when the building
+    interpreter can import torch: adds its CMake arguments to `configure` and returns
+    a function that builds it and copies it into the package folder; without torch
+    the option is OFF and nothing else happens. The arguments go first, so
+    BATCHDOT_CMAKE_ARGS (later on the command line) can still override them."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        configure[1:1] = ["-DBATCHDOT_BUILD_TORCH=OFF"]
+        return lambda package_dir: None
+    ours = ["-DBATCHDOT_BUILD_TORCH=ON"]
+    # A pip-installed torch names its CMake folder; Debian's points at a missing one
+    # (its TorchConfig.cmake is found on the default prefix path instead).
+    prefix = subprocess.run([sys.executable, "-c", "import torch.utils; print(torch.utils.cmake_prefix_path)"],
+                            capture_output=True, text=True).stdout.strip()
+    if prefix and os.path.isdir(os.path.join(prefix, "Torch")):
+        ours.append(f"-DTorch_DIR={os.path.join(prefix, 'Torch')}")
+    configure[1:1] = ours
+
+    def build_and_copy(package_dir):
+        subprocess.run(["cmake", "--build", build_dir, "--target", "batchdot_torch", "-j2"], check=True)
+        shutil.copyfile(os.path.join(build_dir, "python", "batchdot", "libbatchdot_torch.so"),
+                        os.path.join(package_dir, "libbatchdot_torch.so"))
+
+    return build_and_copy
+
+
 class CMakeExtension(Extension):
     def __init__(self, name):
         super().__init__(name, sources=[])
@@ -37,6 +65,7 @@ class CMakeBuild(build_ext):
             f"-DPython3_EXECUTABLE={sys.executable}", "-DBATCHDOT_BUILD_TESTS=OFF", "-DBATCHDOT_BUILD_PYTHON=ON",
             *shlex.split(os.environ.get("BATCHDOT_CMAKE_ARGS", "")),
         ]
+        build_torch_ops = torch_op_library(configure, build_dir)
         subprocess.run(configure, check=True)
         subprocess.run(["cmake", "--build", build_dir, "--target", "_batchdot", "-j2"], check=True)
         built = glob.glob(os.path.join(build_dir, "python", "batchdot", "_batchdot*.so"))
@@ -45,6 +74,7 @@ class CMakeBuild(build_ext):
         target = self.get_ext_fullpath(ext.name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(built[0], target)
+        build_torch_ops(os.path.dirname(target))
 
 
 setup(

@@ -19,6 +19,7 @@ quiet_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 "${quiet_env[@]}" PYTHONPATH=build/python /usr/bin/python3 bench/compare.py --threads 1 2 \
   --markdown "$out/compare.md" --json "$out/compare.json"
 PYTHONPATH=build/python /usr/bin/python3 bench/torch_grad_bench.py --threads 1 2 --json "$out/torch_grad.json" | tee "$out/torch_grad.md"
+PYTHONPATH=build/python /usr/bin/python3 bench/torch_call_bench.py --threads 1 2 --json "$out/torch_call.json" | tee "$out/torch_call.md"
 "${quiet_env[@]}" PYTHONPATH=build/python /usr/bin/python3 bench/dask_bench.py --markdown "$out/dask.md" --json "$out/dask.json"
 
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHDOT_BUILD_PEER_BENCH=ON \

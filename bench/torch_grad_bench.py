@@ -1,6 +1,7 @@
 """Forward + backward of batchdot.torch.batch_dot against what ported Keras code
 does in torch (movedim / reshape / bmm, differentiated by autograd), on the same
-thread count for both (torch.set_num_threads and batchdot.set_num_threads).
+thread count for both (torch.set_num_threads, which batchdot.torch follows); and
+batchdot's own bfloat16 attention against its float32 one.
 
 Interleaved repetitions, ratio of medians (batchdot / composite; < 1 is faster).
 One process per thread count. Run:
@@ -9,10 +10,10 @@ One process per thread count. Run:
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_timing  # noqa: E402
 
 # (name, x shape, y shape, Keras axes)
 SHAPES = [
@@ -43,11 +44,10 @@ def keras_composite(torch, x, y, axes):
 def run_one(threads, reps_scale):
     import torch
 
-    import batchdot
     import batchdot.torch as bt
 
-    torch.set_num_threads(threads)
-    batchdot.set_num_threads(threads)
+    torch_timing.set_threads(threads)
+    reps = max(5, int(25 * reps_scale))
     rows = []
     for name, xs, ys, axes in SHAPES:
         gen = torch.Generator().manual_seed(0)
@@ -59,21 +59,25 @@ def run_one(threads, reps_scale):
         a, b = ours(), theirs()
         for u, v in zip(a, b):  # same gradients, or the timing means nothing
             assert torch.allclose(u, v, rtol=1e-4, atol=1e-3), name
-        start = time.perf_counter()
-        theirs()
-        once = time.perf_counter() - start
-        inner = max(1, int(5e-3 / once))  # calls per sample, so a sample takes >= ~5 ms
-        reps = max(5, int(25 * reps_scale))
-        t_ours, t_theirs = [], []
-        for _ in range(reps):
-            for fn, store in ((ours, t_ours), (theirs, t_theirs)):
-                start = time.perf_counter()
-                for _ in range(inner):
-                    fn()
-                store.append((time.perf_counter() - start) / inner)
-        m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
-        rows.append({"shape": name, "threads": threads, "batchdot_us": m_ours * 1e6,
+        m_ours, m_theirs = torch_timing.interleaved([ours, theirs], reps)
+        rows.append({"shape": name, "peer": "torch composite", "threads": threads, "batchdot_us": m_ours * 1e6,
                      "composite_us": m_theirs * 1e6, "ratio": m_ours / m_theirs, "samples": reps})
+    # bfloat16 against float32, both batchdot.torch, attention scores fwd+bwd.
+    name, xs, ys, axes = SHAPES[-1]
+    gen = torch.Generator().manual_seed(0)
+    x32, y32 = torch.randn(xs, generator=gen, requires_grad=True), torch.randn(ys, generator=gen, requires_grad=True)
+    x16 = x32.detach().bfloat16().requires_grad_()
+    y16 = y32.detach().bfloat16().requires_grad_()
+    g32 = torch.randn(bt.batch_dot(x32.detach(), y32.detach(), axes).shape, generator=gen)
+    g16 = g32.bfloat16()
+    half = lambda: torch.autograd.grad(bt.batch_dot(x16, y16, axes), (x16, y16), g16)  # noqa: E731
+    full = lambda: torch.autograd.grad(bt.batch_dot(x32, y32, axes), (x32, y32), g32)  # noqa: E731
+    m_half, m_full = torch_timing.interleaved([half, full], reps)
+    rows.append({"shape": name + " bfloat16", "peer": "batchdot float32", "threads": threads,
+                 "batchdot_us": m_half * 1e6, "composite_us": m_full * 1e6, "ratio": m_half / m_full,
+                 "samples": reps})
+    for row in rows:
+        row["load"] = torch_timing.load_text()
     return rows
 
 
@@ -87,20 +91,12 @@ def main():
     if args.child:
         print(json.dumps(run_one(args.threads[0], args.scale)))
         return
-    rows = []
-    for threads in args.threads:
-        # A fresh process per thread count: OpenBLAS/OpenMP pools size themselves once.
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_L2_SIZE", None)
-        out = subprocess.run([sys.executable, __file__, "--child", "--threads", str(threads), "--scale",
-                              str(args.scale)], env=env, check=True, capture_output=True, text=True).stdout
-        rows += json.loads(out.strip().splitlines()[-1])
-    print("| shape | threads | batchdot.torch fwd+bwd (us) | torch composite fwd+bwd (us) | ratio |")
-    print("|---|---|---|---|---|")
+    rows = torch_timing.per_thread_count(__file__, args.threads, ["--scale", str(args.scale)])
+    print("| shape | peer | threads | batchdot.torch fwd+bwd (us) | peer fwd+bwd (us) | ratio | load |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['shape']} | {r['threads']} | {r['batchdot_us']:.1f} | {r['composite_us']:.1f} | "
-              f"{r['ratio']:.2f} |")
+        print(f"| {r['shape']} | {r['peer']} | {r['threads']} | {r['batchdot_us']:.1f} | {r['composite_us']:.1f} | "
+              f"{r['ratio']:.2f} | {r['load']} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

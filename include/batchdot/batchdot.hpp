@@ -105,6 +105,10 @@ void ReferenceExecute(const Contraction& c, const TensorView& x, const TensorVie
 // ignored with a one-line warning on stderr. n outside 1..kMaxThreads is an Error.
 void SetNumThreads(int64_t n);
 int GetNumThreads();
+// True once SetNumThreads has been called in this process (an environment value
+// does not count): a framework binding then uses GetNumThreads() instead of its
+// framework's own intra-op thread count.
+bool NumThreadsSetExplicitly();
 
 // The one rule for thread counts everywhere (SetNumThreads, Options::num_threads,
 // Python's set_num_threads, the CLI's --threads, the environment): 1..kMaxThreads.

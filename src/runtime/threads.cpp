@@ -54,6 +54,13 @@ std::atomic<int>& DefaultThreads() {
   return threads;
 }
 
+// Whether SetNumThreads has run: framework bindings then keep the caller's count
+// instead of following their framework's own (torch.get_num_threads()).
+std::atomic<bool>& SetExplicitly() {
+  static std::atomic<bool> set{false};
+  return set;
+}
+
 }  // namespace
 
 std::string ThreadCountProblem(int64_t n) {
@@ -66,8 +73,11 @@ void SetNumThreads(int64_t n) {
     throw Error(ErrorKind::kShape, "set_num_threads: " + problem);
   }
   DefaultThreads().store(static_cast<int>(n));
+  SetExplicitly().store(true);
 }
 
 int GetNumThreads() { return DefaultThreads().load(); }
+
+bool NumThreadsSetExplicitly() { return SetExplicitly().load(); }
 
 }  // namespace batchdot

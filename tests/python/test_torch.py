@@ -1,6 +1,7 @@
-"""batchdot.torch: gradcheck and gradgradcheck in float64, forward bit-equal to
-batchdot.batch_dot, frozen inputs, no_grad, strided tensors, dtypes and devices,
-and the training example (its gradients against torch's own composite)."""
+"""batchdot.torch (the torch.ops.batchdot C++ operators): gradcheck and
+gradgradcheck in float64, forward bit-equal to batchdot.batch_dot, frozen inputs,
+no_grad, strided tensors, dtypes and devices, and the training example (its
+gradients against torch's own composite). TorchScript: test_torch_script.py."""
 import importlib.util
 import os
 
@@ -88,17 +89,54 @@ def test_first_order_backward_equals_differentiable_backward():
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.int32, torch.int64,
                                    torch.complex64, torch.complex128])
-def test_forward_bitwise_equals_batchdot_and_shares_memory(dtype):
+def test_forward_bitwise_equals_batchdot(dtype):
     rng = np.random.default_rng(9)
     x = torch.from_numpy(rng.integers(-3, 4, (4, 5, 6))).to(dtype).transpose(1, 2)  # (4, 6, 5), strided
     y = torch.from_numpy(rng.integers(-3, 4, (4, 5, 3))).to(dtype)
     out = bt.batch_dot(x, y)
     want = batchdot.batch_dot(x.numpy(), y.numpy())
     assert out.dtype == dtype and out.numpy().tobytes() == want.tobytes()
-    # The result is the NumPy array's memory, not a copy.
-    arr = out.numpy()
-    arr.flat[0] = 1
-    assert out.flatten()[0] == 1
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_runs_natively_and_rounds_once(dtype):
+    # Accumulated in float32 and rounded once per element: the float32 result of the
+    # same (exactly representable) inputs, rounded to the dtype.
+    rng = np.random.default_rng(13)
+    x = torch.from_numpy(rng.standard_normal((4, 6, 16))).to(dtype)
+    y = torch.from_numpy(rng.standard_normal((4, 16, 3))).to(dtype).transpose(1, 2).contiguous().transpose(1, 2)
+    out = bt.batch_dot(x, y)
+    want = bt.batch_dot(x.float(), y.float()).to(dtype)
+    assert out.dtype == dtype and torch.equal(out, want)
+    xg, yg = x.clone().requires_grad_(), y.clone().requires_grad_()
+    bt.batch_dot(xg, yg).sum().backward()
+    assert xg.grad.dtype == dtype and yg.grad.dtype == dtype
+    assert torch.allclose(xg.grad.float(), torch.ones(4, 6, 3) @ y.float().transpose(1, 2), rtol=1e-2, atol=1e-2)
+
+
+def test_frozen_input_gradient_is_never_computed():
+    x, y, g = torch.randn(3, 4, 5), torch.randn(3, 5, 2), torch.randn(3, 4, 2)
+    grad_x, grad_y = torch.ops.batchdot.batch_dot_grad(x, y, None, g, [True, False])
+    assert grad_y is None and torch.allclose(grad_x, g @ y.transpose(1, 2), atol=1e-5)
+    grad_x, grad_y = torch.ops.batchdot.dot_general_grad(x, y, [2], [1], [0], [0], g, [False, True])
+    assert grad_x is None and torch.allclose(grad_y, x.transpose(1, 2) @ g, atol=1e-5)
+
+
+def test_mindspore_batch_dot_matches_numpy_module():
+    import batchdot.mindspore as bm
+
+    rng = np.random.default_rng(14)
+    x = torch.from_numpy(rng.standard_normal((3, 4, 5)).astype(np.float32)).requires_grad_()
+    y = torch.from_numpy(rng.standard_normal((3, 5, 2)).astype(np.float32)).requires_grad_()
+    out = bt.mindspore_batch_dot(x, y, (2, 1))
+    want = bm.batch_dot(x.detach().numpy(), y.detach().numpy(), (2, 1))
+    assert out.detach().numpy().tobytes() == want.tobytes()
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(torch.from_numpy(g))
+    gx, gy = bm.batch_dot_grad(x.detach().numpy(), y.detach().numpy(), g, (2, 1))
+    assert np.array_equal(x.grad.numpy(), gx) and np.array_equal(y.grad.numpy(), gy)
+    with pytest.raises(TypeError):
+        bt.mindspore_batch_dot(x.double(), y.double())
 
 
 def test_one_input_requiring_grad_and_no_grad():
@@ -142,7 +180,7 @@ def test_mixed_dtypes_give_each_inputs_dtype():
     assert torch.equal(x.grad, torch.ones(2, 3, 4)) and torch.equal(y.grad, torch.full((2, 4), 3.0, dtype=torch.float64))
 
 
-@pytest.mark.parametrize("dtype", [torch.bool, torch.int8, torch.uint8, torch.int16, torch.bfloat16])
+@pytest.mark.parametrize("dtype", [torch.bool, torch.int8, torch.uint8, torch.int16])
 def test_unsupported_dtypes_are_type_errors(dtype):
     x = torch.ones(2, 3, 4).to(dtype)
     with pytest.raises(TypeError, match=str(dtype)):
@@ -150,12 +188,31 @@ def test_unsupported_dtypes_are_type_errors(dtype):
 
 
 def test_other_device_and_non_tensor_errors():
-    with pytest.raises(ValueError, match="device 'meta'.*CPU"):
+    with pytest.raises(NotImplementedError, match="batchdot::batch_dot.*Meta"):  # no kernel for that device
         bt.batch_dot(torch.empty(2, 3, 4, device="meta"), torch.ones(2, 4, 5))
     with pytest.raises(TypeError, match="torch.Tensor"):
         bt.batch_dot(np.ones((2, 3, 4)), torch.ones(2, 4, 5))
     with pytest.raises(ValueError, match="axis 0"):
         bt.batch_dot(torch.ones(2, 3, 4), torch.ones(2, 4, 5), 0)
+
+
+@pytest.mark.parametrize("axes, error, match", [
+    (1.5, TypeError, "got float 1.5"),
+    ("a", TypeError, "got str"),
+    ((1, 2, 3), ValueError, "3 values"),
+    (7, ValueError, "out of range"),
+    ([[1, 2], [1, 2]], ValueError, "multiple target dimensions"),
+])
+def test_axes_errors_are_batchdots_own(axes, error, match):
+    with pytest.raises(error, match=match):
+        bt.batch_dot(torch.ones(2, 3, 4), torch.ones(2, 4, 5), axes)
+
+
+def test_axes_accepted_by_the_core_rules_go_through_them():
+    x, y = torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(2, 4, 5, dtype=torch.float64)
+    for axes in [(2, 1), [2, 1], (-1, -2), [-1, 1]]:
+        assert torch.equal(bt.batch_dot(x, y, axes), bt.batch_dot(x, y))
+    assert torch.allclose(bt.batch_dot(x, y), torch.bmm(x, y), rtol=1e-12, atol=1e-12)
 
 
 def test_docstring_examples():
@@ -203,10 +260,25 @@ def test_rank_two_pair_unit_axis_gradcheck():
 
 
 def test_input_modified_in_place_after_forward_is_detected():
-    # backward reuses the forward's NumPy views, so torch's version check must still run.
+    # backward reads the saved inputs, so torch's version check must run.
     x, y = torch.randn(2, 3, 4, requires_grad=True), torch.randn(2, 4, 5, requires_grad=True)
     out = bt.batch_dot(x, y)
     with torch.no_grad():
         x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def test_set_num_threads_reaches_the_operators():
+    # Results are bitwise identical for every thread count; the op library's own
+    # copy of the setting validates like the core's.
+    x, y = torch.randn(64, 32, 16), torch.randn(64, 16, 24)
+    before = bt.batch_dot(x, y)
+    old = batchdot.get_num_threads()
+    batchdot.set_num_threads(1)
+    try:
+        assert torch.equal(bt.batch_dot(x, y), before)
+    finally:
+        batchdot.set_num_threads(old)
+    with pytest.raises(ValueError, match="between 1 and 1024, got 0"):
+        torch.ops.batchdot.set_num_threads(0)
