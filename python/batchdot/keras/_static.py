@@ -80,6 +80,13 @@ def resolve(kind, x_shape, x_dtype, y_shape, y_dtype, spec):
     return c
 
 
+def plain_axes(axes):
+    """A layer's stored ``axes`` as the caller wrote it: Keras layers keep list attributes in
+    tracking wrappers (tf-keras' ListWrapper keeps its items outside the list itself), which
+    batchdot's axes parser would not read; a list comes back as a tuple."""
+    return tuple(axes) if isinstance(axes, list) else axes
+
+
 def result_dtype(x_dtype, y_dtype):
     """The dtype batchdot computes x, y in (NumPy's name), for operands of unknown rank:
     resolved on a rank-1 dot of stand-ins, so a dtype batchdot does not take raises its

@@ -57,7 +57,7 @@ class BatchDotOperation(keras.Operation):
         self.axes = axes
 
     def call(self, x, y):
-        return _native_batch_dot(x, y, self.axes)
+        return _native_batch_dot(x, y, _static.plain_axes(self.axes))
 
     def compute_output_spec(self, x, y):
         return _output_spec(x, y, self.axes)
@@ -87,16 +87,18 @@ class BatchDot(keras.layers.Layer):
 
     def call(self, inputs):
         x, y = self._operands(inputs)
-        return _native_batch_dot(x, y, self.axes)
+        return _native_batch_dot(x, y, _static.plain_axes(self.axes))
 
     def compute_output_spec(self, inputs):
         x, y = self._operands(inputs)
-        return _output_spec(x, y, self.axes)
+        return _output_spec(x, y, _static.plain_axes(self.axes))
 
     def compute_output_shape(self, input_shape):
         x_shape, y_shape = input_shape
         dtype = self.compute_dtype or "float32"
-        return _static.resolve("batch_dot", x_shape, dtype, y_shape, dtype, self.axes)["output_shape"]
+        axes = _static.plain_axes(self.axes)
+        return _static.resolve("batch_dot", x_shape, dtype, y_shape, dtype, axes)["output_shape"]
 
     def get_config(self):
-        return {**super().get_config(), "axes": self.axes}
+        axes = _static.plain_axes(self.axes)
+        return {**super().get_config(), "axes": list(axes) if isinstance(axes, tuple) else axes}

@@ -34,12 +34,14 @@ class BatchDot(tf_keras.layers.Layer):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(f"BatchDot takes a list of two inputs [x, y], got {inputs!r}")
         x, y = inputs
-        return _native.batch_dot(x, y, self.axes)
+        return _native.batch_dot(x, y, _static.plain_axes(self.axes))
 
     def compute_output_shape(self, input_shape):
         x_shape, y_shape = (tuple(_tf.TensorShape(s).as_list()) for s in input_shape)
         dtype = self.compute_dtype or "float32"
-        return _static.resolve("batch_dot", x_shape, dtype, y_shape, dtype, self.axes)["output_shape"]
+        axes = _static.plain_axes(self.axes)
+        return _static.resolve("batch_dot", x_shape, dtype, y_shape, dtype, axes)["output_shape"]
 
     def get_config(self):
-        return {**super().get_config(), "axes": self.axes}
+        axes = _static.plain_axes(self.axes)
+        return {**super().get_config(), "axes": list(axes) if isinstance(axes, tuple) else axes}
