@@ -49,6 +49,18 @@ def _filled(shape, other, pairs, side):
     return [1 if d is None else d for d in filled]
 
 
+_NAMES = {"keras": ("x", "y"), "dot_general": ("lhs", "rhs")}
+
+
+def _with_real_shapes(error, api, filled, real):
+    """The error batchdot raised for the stand-ins, its message naming the operands' real
+    shapes (with None) where it names the stand-ins' filled ones."""
+    message = str(error)
+    for name, stand_in, shape in zip(_NAMES[api], filled, real):
+        message = message.replace(f"{name}.shape = {tuple(stand_in)}", f"{name}.shape = {tuple(shape)}")
+    return type(error)(message)
+
+
 def resolve(kind, x_shape, x_dtype, y_shape, y_dtype, spec):
     """Resolves ``kind`` ("batch_dot" or "dot_general") on operands of these static shapes
     (tuples with ints and Nones; None for an unknown rank) and dtypes (NumPy's, or names). Raises exactly
@@ -72,7 +84,10 @@ def resolve(kind, x_shape, x_dtype, y_shape, y_dtype, spec):
                          by_rank["rhs_batch"] + by_rank["rhs_contracting"]))
     xs = _filled(x_shape, y_shape, pairs, 0)
     ys = _filled(y_shape, x_shape, pairs, 1)
-    c = _batchdot._resolve(api, _stand_in(xs, x_dt), _stand_in(ys, y_dt), spec)
+    try:
+        c = _batchdot._resolve(api, _stand_in(xs, x_dt), _stand_in(ys, y_dt), spec)
+    except (ValueError, TypeError) as e:
+        raise _with_real_shapes(e, api, (xs, ys), (x_shape, y_shape)) from None
     out = [x_shape[a] if x_shape[a] is not None else y_shape[b] for a, b in zip(c["lhs_batch"], c["rhs_batch"])]
     out += [x_shape[a] for a in c["lhs_free"]] + [y_shape[a] for a in c["rhs_free"]]
     out += [1] * (len(c["output_shape"]) - len(out))  # Keras' (B, 1)
