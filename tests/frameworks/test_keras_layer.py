@@ -203,3 +203,16 @@ def test_k_batch_dot_model_ports_by_one_import(rng):
     x, y = normal(rng, 2, 4, 5), normal(rng, 2, 6, 5)
     np.testing.assert_allclose(build(K).predict([x, y], verbose=0), build(tfk_backend).predict([x, y], verbose=0),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import batchdot.tensorflow
+    import batchdot.keras.backend
+
+    finder, failed = doctest.DocTestFinder(), 0
+    for module in (batchdot.tensorflow, batchdot.keras.backend, bk, btk):
+        for test in finder.find(module, module.__name__, globs={}):
+            failed += doctest.DocTestRunner().run(test).failed
+    assert failed == 0
