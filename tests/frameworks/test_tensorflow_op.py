@@ -293,3 +293,20 @@ def test_raw_ops_with_bad_attrs_raise_instead_of_crashing():
     with pytest.raises(ValueError):  # graph construction: the shape function rejects it
         tf.function(lambda: ops.batchdot_batch_dot(tf.ones((2, 3)), tf.ones((2, 4)), Tout=tf.float32,
                                                    axes=[1, 1])).get_concrete_function()
+
+
+# ---------------------------------------------------------------- the conformance suite, on the op
+
+def test_conformance_suite_with_the_op_in_place_of_numpy():
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not os.path.exists(os.path.join(here, "test_tf_keras.py")):
+        pytest.skip("the conformance suite tests/frameworks/test_tf_keras.py is not in this checkout")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(batchdot.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, here]), BATCHDOT_CONFORMANCE_CASES="600")
+    env.pop("BATCHDOT_CONFORMANCE_SUMMARY", None)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tensorflow_in_place",
+                          os.path.join(here, "test_tf_keras.py")], capture_output=True, text=True, env=env, cwd=here)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
