@@ -15,6 +15,8 @@ Both sides run with the same threads: TF's intra-op pool has N threads and batch
 with TF's intra-op count. The four callables of a row are timed in turn, round after round, so
 machine load hits them alike; each sample is the mean of enough calls for ~20 ms, and the table
 gives medians and the ratio of medians (batchdot / TensorFlow; < 1 means batchdot is faster).
+The last column (forward rows) times a tf.function of one trivial op (x * 1.0) on the same
+inputs: the dispatch cost that no op can go below, interleaved with the rest.
 """
 import argparse
 import os
@@ -97,6 +99,8 @@ def bench_row(x_shape, y_shape, axes):
         for pair, (ours, theirs) in pairs.items():
             fns[(pair, "batchdot")] = wrap(ours)
             fns[(pair, "tf")] = wrap(theirs)
+        if mode == "forward":
+            fns[("floor", "tf")] = wrap(lambda a, b: a * 1.0)  # the dispatch floor: one trivial op
         for key, fn in fns.items():  # trace and warm up
             want = fn(x, y)
         calls = {key: calls_for(fn, x, y) for key, fn in fns.items()}
@@ -104,6 +108,8 @@ def bench_row(x_shape, y_shape, axes):
         for _ in range(args.rounds):
             for key, fn in fns.items():
                 times[key].append(sample(fn, x, y, calls[key]))
+        if ("floor", "tf") in times:
+            results[(mode, "floor")] = statistics.median(times[("floor", "tf")])
         for pair in pairs:
             ours = statistics.median(times[(pair, "batchdot")])
             theirs = statistics.median(times[(pair, "tf")])
@@ -123,8 +129,9 @@ def main():
         f"{args.threads} thread(s) (TF intra-op = batchdot); {args.rounds} interleaved rounds; "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at start",
         "",
-        "| shape | mode | batchdot op | tf_keras batch_dot | ratio | BatchDot layer | keras Dot | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        "| shape | mode | batchdot op | tf_keras batch_dot | ratio | BatchDot layer | keras Dot | ratio "
+        "| floor: x*1.0 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, xs, ys, axes in ROWS:
         r = bench_row(xs, ys, axes)
@@ -132,7 +139,7 @@ def main():
             ob, ot = r[(mode, "op")]
             lb, lt = r[(mode, "layer")]
             lines.append(f"| {name} | {mode} | {fmt(ob)} | {fmt(ot)} | {ob / ot:.2f} | {fmt(lb)} | {fmt(lt)} "
-                         f"| {lb / lt:.2f} |")
+                         f"| {lb / lt:.2f} | {fmt(r[(mode, 'floor')]) if (mode, 'floor') in r else '—'} |")
         print(lines[-2], lines[-1], sep="\n", flush=True)
     load = os.getloadavg()
     lines.append("")
