@@ -6,6 +6,7 @@
 #include <string>
 
 #include "batchdot/batchdot.hpp"
+#include "kernels/machine_constants.hpp"
 #include "runtime/output_checks.hpp"
 #include "runtime/prepared_state.hpp"
 
@@ -15,8 +16,6 @@ namespace {
 // Below this many multiply-adds a call takes under ~10 us on one core (the
 // seed's 230k take 8 us), where splitting it gains less than handing it over costs.
 constexpr double kSerialMultiplyAdds = 250'000;
-// Row/column tiles are multiples of this, so threads split on micro-tile edges.
-constexpr int64_t kTileAlign = 32;
 
 void CutTasks(runtime::PreparedState& s, int threads) {
   const plan::Plan& plan = s.plan;
@@ -36,7 +35,8 @@ void CutTasks(runtime::PreparedState& s, int threads) {
       const int64_t parts = (2 * threads + items - 1) / items;
       int64_t& tile = by_rows ? row_tile : col_tile;
       const int64_t extent = by_rows ? g.m : g.n;
-      tile = std::max(kTileAlign, (extent / parts + kTileAlign - 1) / kTileAlign * kTileAlign);
+      constexpr int64_t kAlign = kernels::kTaskTileAlign;
+      tile = std::max(kAlign, (extent / parts + kAlign - 1) / kAlign * kAlign);
       items_per_task = 1;
     }
   }
