@@ -240,3 +240,17 @@ def test_bfloat16_without_ml_dtypes_comes_back_through_dlpack():
     # bf16 with float32 promotes to float32, which NumPy holds.
     got = batchdot.batch_dot(x, np.ones((2, 4, 5), np.float32))
     assert got.dtype == np.float32 and (got == 4).all()
+
+
+# ---------------------------------------------------------------- BATCHDOT_DEBUG
+
+def test_debug_names_the_kernel_family_and_its_summation_order():
+    code = ("import numpy as np, batchdot\n"
+            "batchdot.batch_dot(np.ones((64, 8, 8), np.float32), np.ones((64, 8, 8), np.float32))\n"
+            "batchdot.batch_dot(np.ones((64, 8)), np.ones((64, 8)))\n")
+    env = dict(os.environ, BATCHDOT_DEBUG="1", BATCHDOT_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    plans = [line for line in proc.stderr.splitlines() if line.startswith("batchdot: plan: ")]
+    assert plans == ["batchdot: plan: small kernel (matrix order), float32, 64 x (8 x 8 x 8), 1 thread",
+                     "batchdot: plan: dot kernel (dot order), float64, 64 x (1 x 1 x 8), 1 thread"], proc.stderr
