@@ -7,7 +7,8 @@
 
 #include "dlpack_result.hpp"
 #include "operand.hpp"
-#include "runtime/memory_overlap.hpp"
+#include "core/error_text.hpp"
+#include "core/view_checks.hpp"
 #include "core/result_memory.hpp"
 
 namespace batchdot_py {
@@ -37,12 +38,7 @@ bool IsNonNativeByteOrder(char byteorder) {
 }
 
 std::string ShapeRepr(int ndim, const int64_t* shape) {
-  std::string text = "(";
-  for (int i = 0; i < ndim; ++i) {
-    if (i > 0) text += ", ";
-    text += std::to_string(shape[i]);
-  }
-  return text + (ndim == 1 ? ",)" : ")");
+  return batchdot::core::ShapeString({shape, static_cast<size_t>(ndim)});
 }
 
 std::string DescrName(PyObject* descr) {
@@ -287,31 +283,18 @@ void ToOperand(py::handle obj, const char* name, Operand& op) {
 // np.shares_memory; "may" when the exact answer needs too many steps.
 void CheckOutputMemory(const void* data, int64_t itemsize, int ndim, const int64_t* dims,
                        const int64_t* byte_strides, const Operand& x, const Operand& y) {
-  using batchdot::runtime::Overlap;
   const std::span<const int64_t> shape(dims, static_cast<size_t>(ndim));
-  const batchdot::runtime::ByteLayout out{reinterpret_cast<uintptr_t>(data), itemsize, shape,
-                                          {byte_strides, static_cast<size_t>(ndim)}};
-  const Overlap self = batchdot::runtime::HasInternalOverlap(out);
-  if (self != Overlap::kNo) {
-    throw batchdot::Error(batchdot::ErrorKind::kShape,
-                          std::string(self == Overlap::kYes ? "out's strides make some of its elements share memory"
-                                                            : "out may have elements that share memory (too many "
-                                                              "steps to prove otherwise)") +
-                              " (shape " + ShapeRepr(ndim, dims) + ", byte strides " +
-                              ShapeRepr(ndim, byte_strides) + "); pass an array that owns its elements");
-  }
+  const batchdot::core::ByteLayout out{reinterpret_cast<uintptr_t>(data), itemsize, shape,
+                                       {byte_strides, static_cast<size_t>(ndim)}};
+  batchdot::core::CheckNoSelfOverlap("out", out, "pass an array that owns its elements");
   for (const Operand* op : {&x, &y}) {
     int64_t op_bytes[kMaxDims];
     for (int i = 0; i < op->ndim; ++i) op_bytes[i] = op->strides[i] * op->itemsize;
-    const batchdot::runtime::ByteLayout in{reinterpret_cast<uintptr_t>(op->data), op->itemsize,
-                                           {op->shape, static_cast<size_t>(op->ndim)},
-                                           {op_bytes, static_cast<size_t>(op->ndim)}};
-    const Overlap shared = batchdot::runtime::SharesMemory(out, in);
-    if (shared != Overlap::kNo) {
-      throw batchdot::Error(batchdot::ErrorKind::kShape,
-                            std::string(shared == Overlap::kYes ? "out overlaps " : "out may overlap ") + op->name +
-                                " in memory; pass an output that shares no memory with the inputs");
-    }
+    const batchdot::core::ByteLayout in{reinterpret_cast<uintptr_t>(op->data), op->itemsize,
+                                        {op->shape, static_cast<size_t>(op->ndim)},
+                                        {op_bytes, static_cast<size_t>(op->ndim)}};
+    batchdot::core::CheckDisjoint("out", out, op->name, in, ": the output must not share memory with an input",
+                                  "pass an output that shares no memory with the inputs");
   }
 }
 

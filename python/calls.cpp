@@ -2,11 +2,12 @@
 // allocate or check the output, then execute with the GIL released.
 #include "calls.hpp"
 
-#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "operand.hpp"
+#include "semantics/mindspore_dtype_names.hpp"
 
 namespace batchdot_py {
 
@@ -26,47 +27,19 @@ constexpr double kReleaseGilWork = 16384.0;
 constexpr const char* kSupportedDTypes =
     "float32, float64, int32, int64, float16, bfloat16, complex64, complex128";
 
-// MindSpore's spelling of a dtype in its messages: Bool, Int8, UInt8, Float64, ...
-std::string MindSporeTypeName(const std::string& numpy_name) {
-  if (numpy_name.rfind("uint", 0) == 0) return "UInt" + numpy_name.substr(4);
-  std::string name = numpy_name;
-  if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
-  return name;
-}
-
 // Resolves with the front end's rules when an operand has a dtype batchdot does not
 // compute in: such an operand is passed as a stand-in dtype so that the front end
 // runs its checks in its own order, and the dtype is reported where that order
 // reports dtypes. Keras and dot_general check shapes and axes before dtypes
 // (stand-in float32, then the error after a successful resolve); MindSpore checks
-// the dtypes of x1, then x2, right after the ranks (stand-in float64, which it
-// rejects, and the message names the real dtype).
+// the dtypes of x1, then x2, right after the ranks, and is given the real dtype
+// names to report (mindspore::ResolveNamed).
 template <typename ResolveFn>
-Contraction Resolve(Api api, const Operand& a, const Operand& b, ResolveFn resolve) {
+Contraction Resolve(const Operand& a, const Operand& b, ResolveFn resolve) {
   if (a.supported && b.supported) return resolve(a.view(), b.view());
-  const DType stand_in = api == Api::kMindSpore ? DType::kFloat64 : DType::kFloat32;
-  const TensorView av = a.supported ? a.view() : a.view_as(stand_in);
-  const TensorView bv = b.supported ? b.view() : b.view_as(stand_in);
-  try {
-    resolve(av, bv);
-  } catch (const batchdot::Error& e) {
-    if (api == Api::kMindSpore && e.kind() == batchdot::ErrorKind::kDType) {
-      const Operand& first = (!a.supported || a.dtype != DType::kFloat32) ? a : b;
-      if (!first.supported) {
-        std::string message = e.what();
-        const std::string name = "'" + MindSporeTypeName(first.dtype_name) + "'";
-        const size_t at = message.find("'Float64'");
-        if (at != std::string::npos && message.find(std::string("'") + first.name + "'") != std::string::npos) {
-          message.replace(at, std::strlen("'Float64'"), name);
-        } else {
-          message = std::string("For 'batch_dot', the '") + first.name + "' doesn't support " + name +
-                    " and expect to receive [Float32].";
-        }
-        throw batchdot::DTypeError(message);
-      }
-    }
-    throw;
-  }
+  const TensorView av = a.supported ? a.view() : a.view_as(DType::kFloat32);
+  const TensorView bv = b.supported ? b.view() : b.view_as(DType::kFloat32);
+  resolve(av, bv);
   const Operand& bad = a.supported ? b : a;
   throw batchdot::DTypeError(std::string(bad.name) + " has dtype " + bad.dtype_name +
                              ", which batchdot does not compute in; supported: " + kSupportedDTypes);
@@ -84,21 +57,24 @@ Contraction ResolveCall(Api api, const Operand& x, const Operand& y, PyObject* s
   switch (api) {
     case Api::kKeras: {
       const batchdot::AxesArg axes = ToAxesArg(spec, AxesFlavor::kKeras);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+      c = Resolve(x, y, [&](const TensorView& a, const TensorView& b) {
         return batchdot::keras::Resolve(a, b, axes);
       });
       break;
     }
     case Api::kMindSpore: {
       const batchdot::AxesArg axes = ToAxesArg(spec, AxesFlavor::kMindSpore);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
-        return batchdot::mindspore::Resolve(a, b, axes);
+      // The names of the element types batchdot has no DType for (empty: supported).
+      const std::string_view x_name = x.supported ? std::string_view() : std::string_view(x.dtype_name);
+      const std::string_view y_name = y.supported ? std::string_view() : std::string_view(y.dtype_name);
+      c = Resolve(x, y, [&](const TensorView& a, const TensorView& b) {
+        return batchdot::mindspore::ResolveNamed(a, b, axes, x_name, y_name);
       });
       break;
     }
     case Api::kDotGeneral: {
       const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+      c = Resolve(x, y, [&](const TensorView& a, const TensorView& b) {
         return batchdot::ResolveDotGeneral(a, b, dims);
       });
       break;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "calls.hpp"
+#include "plan/summation_order.hpp"
 
 namespace batchdot_py {
 
@@ -52,6 +53,14 @@ py::dict Resolved(const std::string& api, py::handle lhs, py::handle rhs, py::ha
 void AddResolveCalls(PyObject* module) {
   py::module_ m = py::reinterpret_borrow<py::module_>(module);
   m.def("_resolve", &Resolved, py::arg("api"), py::arg("lhs"), py::arg("rhs"), py::arg("spec"), kResolveDoc);
+  m.def(
+      "_summation_order",
+      [](int64_t rows, int64_t cols) {
+        return std::string(batchdot::plan::Name(batchdot::plan::SummationOrderOf(rows, cols)));
+      },
+      py::arg("rows"), py::arg("cols"),
+      "_summation_order(rows, cols) -> 'dot' or 'matrix': the order class of k the planner's kernels give a\n"
+      "rows x cols product (plan/summation_order.hpp); products of one class and k give equal bits.");
 }
 
 }  // namespace batchdot_py

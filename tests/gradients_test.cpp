@@ -347,6 +347,51 @@ TEST(BatchDotGrad, ErrorsNameTheMismatch) {
             ErrorKind::kShape);
 }
 
+// A target whose elements overlap, the (2, 3, 5) view with element
+// strides (15, 1, 1): refused (kShape) before anything is written, on every path
+// (straight into the view, accumulate, a converting scratch for mixed dtypes),
+// and an interleaved pair of targets that share no element is accepted.
+TEST(BatchDotGrad, OverlappingTargetsAreRefusedOnEveryPath) {
+  std::mt19937_64 rng(testing::TestSeed() + 9);
+  const Operand x = MakeOperand(DType::kFloat32, {2, 3, 5}, Layout::kContiguous, rng);
+  const Operand y32 = MakeOperand(DType::kFloat32, {2, 5, 4}, Layout::kContiguous, rng);
+  const Operand y64 = MakeOperand(DType::kFloat64, {2, 5, 4}, Layout::kContiguous, rng);
+  const Operand g32 = MakeOperand(DType::kFloat32, {2, 3, 4}, Layout::kContiguous, rng);
+  const Operand g64 = MakeOperand(DType::kFloat64, {2, 3, 4}, Layout::kContiguous, rng);
+  std::vector<float> storage(30, 0.0f);
+  const std::vector<int64_t> shape = {2, 3, 5}, tangled = {15, 1, 1};
+  const MutableTensorView target{storage.data(), DType::kFloat32, shape, tangled};
+  for (bool accumulate : {false, true}) {
+    SCOPED_TRACE(accumulate ? "accumulate" : "overwrite");
+    const GradientTargets targets{&target, nullptr, accumulate};
+    try {
+      keras::batch_dot_grad(x.view(), y32.view(), {}, g32.view(), targets);
+      FAIL() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kShape);
+      EXPECT_NE(std::string(e.what()).find("grad_x's strides make some of its elements share memory"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(KindOf([&] { keras::batch_dot_grad(x.view(), y64.view(), {}, g64.view(), targets); }),
+              ErrorKind::kShape);
+    EXPECT_EQ(KindOf([&] { dot_general_grad(x.view(), y32.view(), DotDimensionNumbers{{2}, {1}, {0}, {0}}, g32.view(), targets); }),
+              ErrorKind::kShape);
+    EXPECT_EQ(storage, std::vector<float>(30, 0.0f)) << "nothing is written before the check";
+  }
+  // Even and odd elements of one buffer: interleaved, disjoint, accepted.
+  const Operand y = MakeOperand(DType::kFloat32, {2, 5}, Layout::kContiguous, rng);
+  const Operand g = MakeOperand(DType::kFloat32, {2, 3}, Layout::kContiguous, rng);
+  std::vector<float> both(60, 0.0f);
+  const std::vector<int64_t> every_other = {30, 10, 2}, y_shape = {2, 5}, y_every_other = {10, 2};
+  const MutableTensorView gx{both.data(), DType::kFloat32, shape, every_other};
+  const MutableTensorView gy{both.data() + 1, DType::kFloat32, y_shape, y_every_other};
+  keras::batch_dot_grad(x.view(), y.view(), {}, g.view(), GradientTargets{&gx, &gy, false});
+  const Gradients want = keras::batch_dot_grad(x.view(), y.view(), {}, g.view());
+  for (int64_t i = 0; i < 30; ++i) EXPECT_EQ(both[2 * i], want.grad_x.data_as<float>()[i]) << i;
+  for (int64_t i = 0; i < 10; ++i) EXPECT_EQ(both[2 * i + 1], want.grad_y.data_as<float>()[i]) << i;
+}
+
 TEST(MindSporeGrad, RankTwoPairGivesUnitAxisGradients) {
   std::mt19937_64 rng(testing::TestSeed() + 8);
   const Operand x = MakeOperand(DType::kFloat32, {3, 5}, Layout::kNegative, rng);

@@ -13,6 +13,7 @@
 
 #include "kernel_test_util.hpp"
 #include "kernels/kernel_table.hpp"
+#include "plan/plan.hpp"
 
 namespace batchdot::kernels {
 namespace {
@@ -62,14 +63,19 @@ GemmKernel<T> Get(const KernelTable& t, Family f) {
   return nullptr;
 }
 
-// The shape precondition of each family (strides are always free).
+// The shape precondition of each family (strides are always free), as the
+// planner states it (plan::CanHandle): the tests ask, never restate it.
 bool Applies(Family f, int64_t m, int64_t n, int64_t k) {
+  StridedGemm g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
   switch (f) {
-    case Family::kGeneric:
-    case Family::kGemm: return true;
-    case Family::kDot: return m == 1 && n == 1;
-    case Family::kGemv: return n == 1;
-    case Family::kSmall: return (n <= kSmallMaxN && k <= kSmallMax) || (k >= 1 && k <= kRegisterBMaxK);
+    case Family::kGeneric: return plan::CanHandle(KernelPath::kGeneric, g);
+    case Family::kGemm: return plan::CanHandle(KernelPath::kGemm, g);
+    case Family::kDot: return plan::CanHandle(KernelPath::kDot, g);
+    case Family::kGemv: return plan::CanHandle(KernelPath::kGemv, g);
+    case Family::kSmall: return plan::CanHandle(KernelPath::kSmall, g);
   }
   return false;
 }

@@ -1,6 +1,6 @@
 // The overlap solver against brute force: every byte each index touches, on
 // random small layouts with positive, negative and zero strides.
-#include "runtime/memory_overlap.hpp"
+#include "core/memory_overlap.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <set>
 #include <vector>
 
-namespace batchdot::runtime {
+namespace batchdot::core {
 namespace {
 
 struct Layout {
@@ -106,4 +106,4 @@ TEST(MemoryOverlapTest, GivesUpPastTheWorkBound) {
 }
 
 }  // namespace
-}  // namespace batchdot::runtime
+}  // namespace batchdot::core

@@ -1,9 +1,11 @@
 // The planner: which axes merge, which loops stay outside the kernel, which
 // family runs, and that forcing a family that cannot run falls back to generic.
 #include "plan/plan.hpp"
+#include "plan/summation_order.hpp"
 
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 #include "batchdot/batchdot.hpp"
@@ -103,6 +105,23 @@ TEST(Plan, FamiliesByShape) {
   EXPECT_EQ(MakePlan(small.c, small.x(), small.y(), small.out()).path, KernelPath::kSmall);
   const Views big = KerasViews({8, 100, 100}, {8, 100, 100});
   EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out()).path, KernelPath::kGemm);
+}
+
+// The order class front ends ask for (plan/summation_order.hpp) follows the
+// family MakePlan picks: rows or columns of one run the dot order.
+TEST(Plan, SummationOrderFollowsThePlannedFamily) {
+  for (const auto& [x_shape, y_shape] : std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>>{
+           {{1000, 64}, {1000, 64}}, {{4096, 128, 64}, {4096, 64}}, {{64, 64}, {64, 64, 40}},
+           {{16384, 8, 8}, {16384, 8, 8}}, {{8, 100, 100}, {8, 100, 100}}, {{8, 1, 100}, {8, 100, 1}}}) {
+    const Views v = KerasViews(x_shape, y_shape);
+    const Plan p = MakePlan(v.c, v.x(), v.y(), v.out());
+    const int64_t rows = p.swapped ? p.gemm.n : p.gemm.m, cols = p.swapped ? p.gemm.m : p.gemm.n;
+    const bool dot_family = p.path == KernelPath::kDot || p.path == KernelPath::kGemv;
+    EXPECT_EQ(SummationOrderOf(rows, cols), dot_family ? SummationOrder::kDot : SummationOrder::kMatrix)
+        << rows << " x " << cols;
+  }
+  EXPECT_EQ(Name(SummationOrderOf(1, 7)), "dot");
+  EXPECT_EQ(Name(SummationOrderOf(7, 7)), "matrix");
 }
 
 TEST(Plan, RowVectorTimesMatrixRunsAsGemvSwapped) {

@@ -137,6 +137,31 @@ TEST(PreparedMemo, MoreLayoutsThanEntriesStayCorrect) {
   }
 }
 
+// A loop over 9 or 16 layouts (one more than the old 8 oldest-first entries,
+// and the capacity) finds every layout prepared on its second pass.
+TEST(PreparedMemo, ALoopOverSixteenLayoutsHitsOnItsSecondPass) {
+  for (int64_t layouts : {9, 16}) {
+    std::vector<float> x(24), y(static_cast<size_t>(8 * 100)), out(static_cast<size_t>(6 * 100));
+    const std::vector<int64_t> xs{2, 3, 4};
+    const auto xst = ContiguousStrides(xs);
+    const TensorView xv{x.data(), DType::kFloat32, xs, xst};
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t i = 0; i < layouts; ++i) {
+        const int64_t n = 100 - i - (layouts == 16 ? 20 : 0);  // layouts no other loop here uses
+        const std::vector<int64_t> ys{2, 4, n}, os{2, 3, n};
+        const auto yst = ContiguousStrides(ys), ost = ContiguousStrides(os);
+        const TensorView yv{y.data(), DType::kFloat32, ys, yst};
+        const MutableTensorView ov{out.data(), DType::kFloat32, os, ost};
+        const Contraction c = keras::Resolve(xv, yv);
+        runtime::CallKey key;
+        key.Build(c, xv, yv, ov, Options{});
+        EXPECT_EQ(runtime::FindPrepared(key.words()) != nullptr, pass == 1) << layouts << " layouts, n " << n;
+        Execute(c, xv, yv, ov);
+      }
+    }
+  }
+}
+
 TEST(PreparedMemo, ExtentsCoverNegativeAndZeroStrides) {
   const std::vector<int64_t> shape{3, 4}, strides{-4, 1};
   const ByteExtent e = ExtentOf(DType::kFloat32, shape, strides);

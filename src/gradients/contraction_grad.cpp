@@ -8,13 +8,14 @@
 
 #include "gradients/layout_choice.hpp"
 #include "gradients/strided_store.hpp"
-#include "semantics/messages.hpp"
+#include "core/error_text.hpp"
+#include "core/view_checks.hpp"
 
 namespace batchdot::gradients {
 namespace {
 
-using semantics::Fail;
-using semantics::ShapeString;
+using core::Fail;
+using core::ShapeString;
 
 // One operand's axis roles in the forward contraction.
 struct Side {
@@ -97,26 +98,7 @@ struct PermutedView {
   }
 };
 
-// [first, last] byte addresses of a view; false when it has no elements.
-bool ByteExtent(const TensorView& v, intptr_t& first, intptr_t& last) {
-  int64_t low = 0, high = 0;
-  for (size_t i = 0; i < v.shape.size(); ++i) {
-    if (v.shape[i] == 0) return false;
-    const int64_t span = (v.shape[i] - 1) * v.strides_elems[i];
-    (span < 0 ? low : high) += span;
-  }
-  const auto base = reinterpret_cast<intptr_t>(v.data);
-  const auto item = static_cast<intptr_t>(SizeOf(v.dtype));
-  first = base + low * item;
-  last = base + high * item + item - 1;
-  return true;
-}
-
-bool Overlaps(const TensorView& a, const TensorView& b) {
-  intptr_t a_first, a_last, b_first, b_last;
-  if (!ByteExtent(a, a_first, a_last) || !ByteExtent(b, b_first, b_last)) return false;
-  return a_first <= b_last && b_first <= a_last;
-}
+constexpr const char* kDisjointRemedy = "pass gradient buffers that share no memory with the inputs or each other";
 
 void CheckTarget(const char* api, const std::string& name, const MutableTensorView& grad, const TensorView& input,
                  const char* input_name) {
@@ -135,12 +117,9 @@ void CheckTarget(const char* api, const std::string& name, const MutableTensorVi
   if (grad.num_elements() > 0 && grad.data == nullptr) {
     Fail(ErrorKind::kShape, std::string(api) + ": " + name + " has no data pointer");
   }
-  for (size_t i = 0; i < grad.shape.size() && grad.num_elements() > 0; ++i) {
-    if (grad.shape[i] > 1 && grad.strides_elems[i] == 0) {
-      Fail(ErrorKind::kShape, std::string(api) + ": " + name + " has stride 0 on axis " + std::to_string(i) +
-                                  " of size " + std::to_string(grad.shape[i]) + ": its elements would share memory");
-    }
-  }
+  // On every path (direct, scratch, accumulate): a target reaching one element
+  // through two indices would be written, or added into, twice.
+  core::CheckNoSelfOverlap(std::string(api) + ": " + name, grad.as_const(), "pass a contiguous gradient buffer");
 }
 
 void CheckGradOut(const char* api, const Contraction& forward, const TensorView& grad_out) {
@@ -209,14 +188,13 @@ void RunGradients(const char* api, const char* x_name, const char* y_name, const
     const TensorView t = target->as_const();
     const std::pair<const char*, TensorView> others[] = {{x_name, x}, {y_name, y}, {"grad_out", grad_out}};
     for (const auto& [other_name, other] : others) {
-      if (Overlaps(t, other)) {
-        Fail(ErrorKind::kShape, std::string(api) + ": " + name + " overlaps " + other_name +
-                                    "; a gradient must not share memory with the inputs");
-      }
+      core::CheckDisjoint(std::string(api) + ": " + name, t, other_name, other,
+                          "; a gradient must not share memory with the inputs", kDisjointRemedy);
     }
   }
-  if (targets.grad_x && targets.grad_y && Overlaps(targets.grad_x->as_const(), targets.grad_y->as_const())) {
-    Fail(ErrorKind::kShape, std::string(api) + ": " + gx_name + " overlaps " + gy_name);
+  if (targets.grad_x && targets.grad_y) {
+    core::CheckDisjoint(std::string(api) + ": " + gx_name, targets.grad_x->as_const(), gy_name,
+                        targets.grad_y->as_const(), "", kDisjointRemedy);
   }
   // Keras' and MindSpore's (B, 1) for two rank-2 inputs: the unit axis is not an
   // axis of the contraction, so grad_out is viewed without it.

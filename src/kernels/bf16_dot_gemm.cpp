@@ -193,8 +193,9 @@ void Bf16DotGemm(const StridedGemm& g, const GemmRange& r, const uint16_t* a, co
   // In place, only edge panels (fewer than 12 rows) are packed, one at a time.
   const size_t b_words = static_cast<size_t>(pairs * nc_block);
   const size_t a_words = static_cast<size_t>(pairs * (a_in_place ? kMR : mc_block));
-  auto* pb = static_cast<uint16_t*>(ws.Get((b_words + a_words) * 4));
-  if (pb == nullptr) std::abort();  // out of memory, as operator new would
+  const size_t bytes = (b_words + a_words) * 4;
+  auto* pb = static_cast<uint16_t*>(ws.Get(bytes));
+  if (pb == nullptr) return ws.MarkOutOfMemory(bytes);  // the runner raises kMemory
   uint16_t* pa = pb + 2 * b_words;
   for (int64_t item = r.item_begin; item < r.item_end; ++item) {
     const uint16_t* ai = a + item * g.a_item_stride;
@@ -231,9 +232,8 @@ void Bf16DotGemm(const StridedGemm& g, const GemmRange& r, const uint16_t* a, co
 
 #else  // not x86-64: never selected
 
-void Bf16DotGemm(const StridedGemm&, const GemmRange&, const uint16_t*, const uint16_t*, uint16_t*, Workspace&) noexcept {
-  std::abort();
-}
+void Bf16DotGemm(const StridedGemm&, const GemmRange&, const uint16_t*, const uint16_t*, uint16_t*,
+                 Workspace&) noexcept {}  // never in a table: MakeProcessTable checks the CPU first
 
 #endif
 

@@ -13,9 +13,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
+#include <cstdlib>  // std::llabs
 
 #include "kernels/half_convert.hpp"
+#include "kernels/machine_constants.hpp"
 #include "kernels/strided_gemm.hpp"
 
 namespace batchdot::kernels {
@@ -95,8 +96,9 @@ void HalfViaFloat(const StridedGemm& g, const GemmRange& r, const uint16_t* a, c
     // Whole items, as many per float32 call as fit.
     const int64_t per_chunk = std::max<int64_t>(1, kHalfChunkFloats / per_item);
     const int64_t chunk = std::min(per_chunk, r.item_end - r.item_begin);
-    auto* buffer = static_cast<float*>(converted.Get(static_cast<size_t>(chunk * per_item) * sizeof(float)));
-    if (buffer == nullptr) std::abort();  // out of memory: as operator new would
+    const size_t bytes = static_cast<size_t>(chunk * per_item) * sizeof(float);
+    auto* buffer = static_cast<float*>(converted.Get(bytes));
+    if (buffer == nullptr) return ws.MarkOutOfMemory(bytes);  // the runner raises kMemory
     for (int64_t i0 = r.item_begin; i0 < r.item_end; i0 += chunk) {
       HalfChunk<kBF16, F32>(g, r, i0, std::min(r.item_end, i0 + chunk), r.m_begin, r.m_end, a, b, c, buffer, true, ws);
     }
@@ -104,10 +106,13 @@ void HalfViaFloat(const StridedGemm& g, const GemmRange& r, const uint16_t* a, c
   }
   // Large items: B widened once per item, A and C in row chunks.
   const int64_t b_elems = RoundUp16(k * nn);
-  const int64_t rows = std::min(mm, std::max<int64_t>(96, (kHalfChunkFloats / std::max<int64_t>(1, k + nn)) / 48 * 48));
+  const int64_t rows = std::min(
+      mm, std::max<int64_t>(kHalfMinRows, (kHalfChunkFloats / std::max<int64_t>(1, k + nn)) / kHalfRowMultiple *
+                                              kHalfRowMultiple));
   const int64_t a_elems = RoundUp16(rows * k), c_elems = RoundUp16(rows * nn);
-  auto* buffer = static_cast<float*>(converted.Get(static_cast<size_t>(b_elems + a_elems + c_elems) * sizeof(float)));
-  if (buffer == nullptr) std::abort();
+  const size_t bytes = static_cast<size_t>(b_elems + a_elems + c_elems) * sizeof(float);
+  auto* buffer = static_cast<float*>(converted.Get(bytes));
+  if (buffer == nullptr) return ws.MarkOutOfMemory(bytes);
   for (int64_t item = r.item_begin; item < r.item_end; ++item) {
     for (int64_t m0 = r.m_begin; m0 < r.m_end; m0 += rows) {
       HalfChunk<kBF16, F32>(g, r, item, item + 1, m0, std::min(r.m_end, m0 + rows), a, b, c, buffer,

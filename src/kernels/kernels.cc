@@ -81,8 +81,7 @@ std::vector<TargetEntry> CompiledEntries() {
   return v;
 }
 
-// CPU target bits, captured before BATCHDOT_TARGET disables any, so tests can
-// still enumerate every target the machine can run.
+// CPU target bits (Highway's; batchdot never changes them).
 int64_t CpuTargets() {
   static const int64_t bits = hwy::SupportedTargets();
   return bits;
@@ -98,31 +97,34 @@ bool SameName(std::string_view x, std::string_view y) {
   return true;
 }
 
-KernelTable MakeProcessTable() {
-  const char* want = std::getenv("BATCHDOT_TARGET");
-  (void)CpuTargets();
-  if (want != nullptr && *want != '\0') {
-    // Disable every compiled target better than the requested one (entries are
-    // ordered best first), so this and any other Highway dispatch in the
-    // process start at it. Unknown names are ignored rather than aborting.
-    int64_t better = 0;
-    bool found = false;
-    for (const TargetEntry& e : CompiledEntries()) {
-      if (SameName(hwy::TargetName(e.bit), want)) {
-        found = true;
-        break;
-      }
-      better |= e.bit;
-    }
-    if (found) {
-      hwy::DisableTargets(better);
-    } else {
-      std::fprintf(stderr, "batchdot: ignoring unknown BATCHDOT_TARGET=%s (compiled: %s)\n", want,
-                   CompiledTargets().c_str());
-    }
+// The entry BATCHDOT_TARGET names, or the best runnable one at or below it when
+// the CPU lacks it; nullptr for "no request" and for an unknown name.
+const TargetEntry* RequestedEntry(const std::vector<TargetEntry>& entries, const char* want) {
+  if (want == nullptr || *want == '\0') return nullptr;
+  const int64_t supported = CpuTargets();
+  bool found = false;
+  for (const TargetEntry& e : entries) {
+    found = found || SameName(hwy::TargetName(e.bit), want);
+    if (found && ((supported & e.bit) != 0 || e.bit == HWY_SCALAR || e.bit == HWY_EMU128)) return &e;
   }
+  if (!found) {
+    std::fprintf(stderr, "batchdot: ignoring unknown BATCHDOT_TARGET=%s (compiled: %s)\n", want,
+                 CompiledTargets().c_str());
+  }
+  return nullptr;
+}
+
+KernelTable MakeProcessTable() {
+  // BATCHDOT_TARGET picks which of batchdot's own tables fills this one; it never
+  // calls hwy::DisableTargets, which would downgrade every other Highway user
+  // sharing the process's libhwy. Unknown names are ignored rather than aborting.
+  const std::vector<TargetEntry> entries = CompiledEntries();
   KernelTable t;
-  HWY_DYNAMIC_DISPATCH(FillKernelTable)(&t);
+  if (const TargetEntry* e = RequestedEntry(entries, std::getenv("BATCHDOT_TARGET"))) {
+    e->fill(&t);
+  } else {
+    HWY_DYNAMIC_DISPATCH(FillKernelTable)(&t);
+  }
   // bfloat16 dot products are not a Highway target: a CPUID check picks them.
   if (CpuHasAvx512Bf16() && Bf16DotProductsEnabled()) t.bf16.gemm = &Bf16DotGemm;
   const char* debug = std::getenv("BATCHDOT_DEBUG");

@@ -14,6 +14,7 @@
 
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "kernels/machine_constants.hpp"
 #include "kernels/strided_gemm.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -33,7 +34,8 @@ class NextItemPrefetch {
     const int64_t item_bytes = static_cast<int64_t>(sizeof(T)) * (m * g.k + g.k * n);
     // Worth it when an item's operands do not stay cached from the last call.
     // Items above 1 MiB would push the current panels out of L2.
-    const bool worth_it = r.item_end - r.item_begin >= 2 && item_bytes >= (64 << 10) && item_bytes <= (1 << 20);
+    const bool worth_it = r.item_end - r.item_begin >= 2 && item_bytes >= kPrefetchMinItemBytes &&
+                          item_bytes <= kPrefetchMaxItemBytes;
     if (!worth_it || tiles_per_item == 0) return;
     if (g.a_k_stride == 1) {
       a_rows_ = m, a_row_lines_ = (g.k + kLine - 1) / kLine, a_row_stride_ = g.a_m_stride;

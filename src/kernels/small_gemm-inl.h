@@ -144,7 +144,7 @@ void SmallBatch(const StridedGemm& g, const GemmRange& r, const hn::TFromD<D>* a
     // Large B tiles (e.g. 32x32) go item by item so B stays in L1 across the
     // row groups of one item.
     const int64_t kChunk =
-        static_cast<int64_t>(sizeof(T)) * g.k * static_cast<int64_t>(w) >= 2048 ? 1 : 64;
+        static_cast<int64_t>(sizeof(T)) * g.k * static_cast<int64_t>(w) >= kSmallItemByItemBTileBytes ? 1 : 64;
     // Software prefetch two items ahead, only when the batch is too big for
     // the caches (rows of A and B must be unit stride to count lines).
     constexpr int64_t kAhead = 2;

@@ -25,6 +25,7 @@
 #include <type_traits>
 
 #include "hwy/highway.h"
+#include "kernels/machine_constants.hpp"
 #include "kernels/strided_gemm.hpp"
 
 #if HWY_ARCH_X86
@@ -35,10 +36,6 @@ HWY_BEFORE_NAMESPACE();
 namespace batchdot::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// C bytes of one call above which kernels stream C: a quarter of a 32 MiB L3,
-// beyond which ordinary stores would evict the inputs and pay a DRAM read per line.
-inline constexpr int64_t kStreamMinBytes = int64_t{8} << 20;
 
 // Whether this target streams at all (the peeling needs AVX-512 masks and permutes).
 inline constexpr bool kCanStream = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;

@@ -47,18 +47,34 @@ struct GemmRange {
 
 // Scratch memory owned by the calling thread, reused across calls (packing
 // buffers). Kernels ask for at most `bytes` and must not keep the pointer.
+//
+// It is also the kernels' one failure channel: kernels are noexcept and must not
+// abort, so a kernel that cannot run without memory it could not get (the
+// half-precision widening buffers, the bf16 GEMM's packed panels) calls
+// MarkOutOfMemory and returns; the runner (run_plan.cpp) turns that into
+// Error(kMemory) on the calling thread once every task has finished.
 class Workspace {
  public:
   Workspace() = default;
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;
   ~Workspace();
-  // 64-byte aligned; contents unspecified.
+  // 64-byte aligned; contents unspecified; nullptr when memory is exhausted.
   void* Get(size_t bytes);
+
+  // The kernel left its C range unwritten for want of `bytes` of scratch.
+  void MarkOutOfMemory(size_t bytes) { missing_bytes_ = bytes == 0 ? 1 : bytes; }
+  // Bytes a kernel could not get since the last call (0: none); resets.
+  size_t TakeOutOfMemory() {
+    const size_t bytes = missing_bytes_;
+    missing_bytes_ = 0;
+    return bytes;
+  }
 
  private:
   void* data_ = nullptr;
   size_t size_ = 0;
+  size_t missing_bytes_ = 0;
 };
 
 // One kernel entry point per (family, dtype). `a`, `b`, `c` point at item 0.

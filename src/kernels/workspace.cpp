@@ -20,7 +20,7 @@ void* Workspace::Get(size_t bytes) {
   if (want < 4096) want = 4096;
   if (want < size_ + size_ / 2) want = (size_ + size_ / 2 + kAlign - 1) / kAlign * kAlign;
   // Kernels are noexcept, so failure is reported as nullptr (the old buffer is
-  // kept) and callers fall back to an unpacked path instead of throwing.
+  // kept); callers fall back to an unpacked path or MarkOutOfMemory, never abort.
   void* p = std::aligned_alloc(kAlign, want);
   if (p == nullptr) return nullptr;
   std::free(data_);

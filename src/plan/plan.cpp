@@ -2,6 +2,7 @@
 // the output, drop unit axes, merge axes that are contiguous with each other, and
 // keep the innermost batch, row, column and contracted axis for the kernel.
 #include "plan/plan.hpp"
+#include "plan/summation_order.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -233,5 +234,18 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
   if (gather && plan.path == KernelPath::kSmall) ReadRunsInPlace(plan);
   return plan;
 }
+
+SummationOrder SummationOrderOf(int64_t rows, int64_t cols) {
+  // The planner's own choice (AutoPath), after its row-vector swap (MakePlan).
+  kernels::StridedGemm g;
+  g.m = rows;
+  g.n = cols;
+  g.k = 2;
+  if (g.m == 1 && g.n > 1) std::swap(g.m, g.n);
+  const KernelPath path = AutoPath(g);
+  return path == KernelPath::kDot || path == KernelPath::kGemv ? SummationOrder::kDot : SummationOrder::kMatrix;
+}
+
+std::string_view Name(SummationOrder order) { return order == SummationOrder::kDot ? "dot" : "matrix"; }
 
 }  // namespace batchdot::plan

@@ -2,10 +2,14 @@
 // tasks for the threads, split by batch items or, when there are fewer items
 // than threads, by row/column tiles. Run (run_plan.cpp) only follows the result.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 
 #include "batchdot/batchdot.hpp"
+#include "kernels/machine_constants.hpp"
+#include "plan/summation_order.hpp"
 #include "runtime/output_checks.hpp"
 #include "runtime/prepared_state.hpp"
 
@@ -15,8 +19,6 @@ namespace {
 // Below this many multiply-adds a call takes under ~10 us on one core (the
 // seed's 230k take 8 us), where splitting it gains less than handing it over costs.
 constexpr double kSerialMultiplyAdds = 250'000;
-// Row/column tiles are multiples of this, so threads split on micro-tile edges.
-constexpr int64_t kTileAlign = 32;
 
 void CutTasks(runtime::PreparedState& s, int threads) {
   const plan::Plan& plan = s.plan;
@@ -36,7 +38,8 @@ void CutTasks(runtime::PreparedState& s, int threads) {
       const int64_t parts = (2 * threads + items - 1) / items;
       int64_t& tile = by_rows ? row_tile : col_tile;
       const int64_t extent = by_rows ? g.m : g.n;
-      tile = std::max(kTileAlign, (extent / parts + kTileAlign - 1) / kTileAlign * kTileAlign);
+      constexpr int64_t kAlign = kernels::kTaskTileAlign;
+      tile = std::max(kAlign, (extent / parts + kAlign - 1) / kAlign * kAlign);
       items_per_task = 1;
     }
   }
@@ -73,6 +76,44 @@ void Prepared::Run(const void* x, const void* y, void* out) const {
   s->run(*s, x, y, out);
 }
 
+namespace {
+
+// BATCHDOT_DEBUG=1: one line per prepared call on stderr naming what will run
+// (the kernel family, its summation-order class, the product and the threads).
+// Read once per process; memoized calls are not prepared again, so not printed.
+bool DebugPlans() {
+  static const bool debug = [] {
+    const char* v = std::getenv("BATCHDOT_DEBUG");
+    return v != nullptr && *v != '\0' && *v != '0';
+  }();
+  return debug;
+}
+
+const char* FamilyName(KernelPath path) {
+  switch (path) {
+    case KernelPath::kAuto: return "auto";
+    case KernelPath::kReference: return "reference";
+    case KernelPath::kGeneric: return "generic";
+    case KernelPath::kDot: return "dot";
+    case KernelPath::kGemv: return "gemv";
+    case KernelPath::kSmall: return "small";
+    case KernelPath::kGemm: return "packed gemm";
+  }
+  return "?";
+}
+
+void PrintPlan(const runtime::PreparedState& s) {
+  const kernels::StridedGemm& g = s.plan.gemm;
+  const int64_t rows = s.plan.swapped ? g.n : g.m, cols = s.plan.swapped ? g.m : g.n;
+  std::fprintf(stderr, "batchdot: plan: %s kernel (%s order), %s, %lld x (%lld x %lld x %lld), %d thread%s\n",
+               FamilyName(s.plan.path), std::string(plan::Name(plan::SummationOrderOf(rows, cols))).c_str(),
+               std::string(Name(s.plan.dtype)).c_str(), static_cast<long long>(s.plan.outer_count() * g.count),
+               static_cast<long long>(g.m), static_cast<long long>(g.n), static_cast<long long>(g.k), s.threads,
+               s.threads == 1 ? "" : "s");
+}
+
+}  // namespace
+
 namespace runtime {
 
 void PrepareState(const Contraction& c, const TensorView& x, const TensorView& y, const MutableTensorView& out,
@@ -95,6 +136,7 @@ void PrepareState(const Contraction& c, const TensorView& x, const TensorView& y
     return;
   }
   CutTasks(s, options.num_threads > 0 ? options.num_threads : GetNumThreads());
+  if (DebugPlans()) PrintPlan(s);
   if (BindKernel(s)) {
     // Only the reference walks the views themselves: keep copies of their layouts.
     s.contraction = c;

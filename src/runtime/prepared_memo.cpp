@@ -1,5 +1,5 @@
-// The per-thread PreparedState memo (prepared_memo.hpp): a few entries, oldest
-// replaced first, looked up by comparing keys word by word.
+// The per-thread PreparedState memo (prepared_memo.hpp): a few entries, the
+// least recently used replaced first, looked up by comparing keys word by word.
 #include "runtime/prepared_memo.hpp"
 
 #include <algorithm>
@@ -8,13 +8,18 @@
 namespace batchdot::runtime {
 namespace {
 
-// Enough for a training step's forward and backward calls of a few layers.
-constexpr size_t kEntries = 8;
+// Enough for a training step's forward and backward calls of several layers, or a
+// loop over 16 layouts. Least recently used is replaced first: the old
+// oldest-first order missed on every call of a loop over one layout more than
+// it held (9 with 8 entries), as LRU would too, so the memo holds 16. A miss
+// costs one word compare per entry in the common case (keys differ early).
+constexpr size_t kEntries = 16;
 
 struct Memo {
   std::array<MemoEntry, kEntries> entries;
-  std::array<bool, kEntries> used{};
-  size_t next = 0;
+  // Use stamp of each entry (0: empty); larger is more recent.
+  std::array<uint64_t, kEntries> last_use{};
+  uint64_t clock = 0;
 };
 
 Memo& ThreadMemo() {
@@ -72,10 +77,13 @@ ByteExtent ExtentOf(DType dtype, std::span<const int64_t> shape, std::span<const
 }
 
 const MemoEntry* FindPrepared(std::span<const int64_t> key) {
-  const Memo& memo = ThreadMemo();
+  Memo& memo = ThreadMemo();
   for (size_t i = 0; i < kEntries; ++i) {
     const MemoEntry& e = memo.entries[i];
-    if (memo.used[i] && std::equal(key.begin(), key.end(), e.key.begin(), e.key.end())) return &e;
+    if (memo.last_use[i] != 0 && std::equal(key.begin(), key.end(), e.key.begin(), e.key.end())) {
+      memo.last_use[i] = ++memo.clock;
+      return &e;
+    }
   }
   return nullptr;
 }
@@ -83,15 +91,16 @@ const MemoEntry* FindPrepared(std::span<const int64_t> key) {
 const MemoEntry& RememberPrepared(std::span<const int64_t> key, PreparedState&& state, const TensorView& x,
                                   const TensorView& y, const MutableTensorView& out) {
   Memo& memo = ThreadMemo();
-  const size_t slot = memo.next;
-  memo.next = (memo.next + 1) % kEntries;
+  // An empty entry (stamp 0) is the least recent of all.
+  const size_t slot = static_cast<size_t>(std::min_element(memo.last_use.begin(), memo.last_use.end()) -
+                                          memo.last_use.begin());
   MemoEntry& e = memo.entries[slot];
   e.key.assign(key.begin(), key.end());
   e.state = std::move(state);
   e.x_extent = ExtentOf(x.dtype, x.shape, x.strides_elems);
   e.y_extent = ExtentOf(y.dtype, y.shape, y.strides_elems);
   e.out_extent = ExtentOf(out.dtype, out.shape, out.strides_elems);
-  memo.used[slot] = true;
+  memo.last_use[slot] = ++memo.clock;
   return e;
 }
 

@@ -41,10 +41,11 @@ struct MemoEntry {
   ByteExtent x_extent, y_extent, out_extent;
 };
 
-// The entry prepared for `key` on this thread, or null.
+// The entry prepared for `key` on this thread (now the most recently used), or null.
 const MemoEntry* FindPrepared(std::span<const int64_t> key);
 
-// Keeps `state` for `key` (replacing the oldest of a few entries) and returns it.
+// Keeps `state` for `key` (replacing the least recently used of a few entries)
+// and returns it.
 const MemoEntry& RememberPrepared(std::span<const int64_t> key, PreparedState&& state, const TensorView& x,
                                   const TensorView& y, const MutableTensorView& out);
 

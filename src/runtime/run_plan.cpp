@@ -3,10 +3,14 @@
 // call the kernel directly; parallel ones hand the same tasks to the pool. The
 // contracted axis is never split, so results do not depend on the thread count.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <new>
+#include <string>
 #include <vector>
 
+#include "core/byte_size.hpp"
 #include "kernels/kernel_table.hpp"
 #include "kernels/reference_dot_general.hpp"
 #include "runtime/prepared_state.hpp"
@@ -104,10 +108,12 @@ void RunGathered(const plan::Plan& plan, kernels::GemmKernel<T> kernel, const Ge
 }
 
 // One task of the grid described in PreparedState: outer iteration o, item
-// chunk, row tile and column tile.
+// chunk, row tile and column tile. Returns the bytes of scratch a kernel could
+// not get (0: the task's C range is written); never throws, as it may run on a
+// pool worker.
 template <typename T>
-void RunTask(const PreparedState& s, int64_t o, int64_t chunk, int64_t row, int64_t col, const T* a, const T* b,
-             T* out) {
+size_t RunTask(const PreparedState& s, int64_t o, int64_t chunk, int64_t row, int64_t col, const T* a, const T* b,
+               T* out) noexcept {
   thread_local kernels::Workspace workspace;
   const plan::Plan& plan = s.plan;
   const StridedGemm& g = plan.gemm;
@@ -119,8 +125,21 @@ void RunTask(const PreparedState& s, int64_t o, int64_t chunk, int64_t row, int6
   if (plan.gathered_cols.empty()) {
     kernel(g, range, a + base.a, b + base.b, out + base.c, workspace);
   } else {
-    RunGathered(plan, kernel, range, a + base.a, b + base.b, out + base.c, workspace);
+    try {
+      RunGathered(plan, kernel, range, a + base.a, b + base.b, out + base.c, workspace);
+    } catch (const std::bad_alloc&) {  // the gathered panel
+      workspace.MarkOutOfMemory(static_cast<size_t>((range.item_end - range.item_begin) * g.k * g.n) * sizeof(T));
+    }
   }
+  return workspace.TakeOutOfMemory();
+}
+
+// The error for a kernel that could not get its scratch memory (the result is
+// then incomplete): kMemory, as for a result that cannot be allocated.
+[[noreturn]] void ThrowWorkspaceMissing(const PreparedState& s, size_t bytes) {
+  throw Error(ErrorKind::kMemory, "out of memory: the " + std::string(Name(s.plan.dtype)) +
+                                      " kernel needs " + core::ByteSizeText(static_cast<long double>(bytes)) +
+                                      " of scratch per thread");
 }
 
 template <typename T>
@@ -134,18 +153,23 @@ void RunKernelPlan(const PreparedState& s, const void* x, const void* y, void* o
     for (int64_t o = 0; o < outer_count; ++o) {
       for (int64_t chunk = 0; chunk < s.item_chunks; ++chunk) {
         for (int64_t row = 0; row < s.row_tiles; ++row) {
-          for (int64_t col = 0; col < s.col_tiles; ++col) RunTask(s, o, chunk, row, col, a, b, out);
+          for (int64_t col = 0; col < s.col_tiles; ++col) {
+            if (const size_t missing = RunTask(s, o, chunk, row, col, a, b, out)) ThrowWorkspaceMissing(s, missing);
+          }
         }
       }
     }
     return;
   }
+  std::atomic<size_t> missing{0};
   ThreadPool::Instance().ParallelFor(s.task_count, s.threads, [&](int64_t task, int /*worker*/) {
     int64_t rest = task % s.tasks_per_outer;
     const int64_t col = rest % s.col_tiles;
     rest /= s.col_tiles;
-    RunTask(s, task / s.tasks_per_outer, rest / s.row_tiles, rest % s.row_tiles, col, a, b, out);
+    const size_t bytes = RunTask(s, task / s.tasks_per_outer, rest / s.row_tiles, rest % s.row_tiles, col, a, b, out);
+    if (bytes != 0) missing.store(bytes, std::memory_order_relaxed);
   });
+  if (const size_t bytes = missing.load()) ThrowWorkspaceMissing(s, bytes);
 }
 
 // Contractions no kernel family runs (unmergeable contracted axes, complex).

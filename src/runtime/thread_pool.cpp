@@ -1,6 +1,8 @@
 #include "runtime/thread_pool.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <exception>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -34,11 +36,19 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::EnsureWorkers(int count) {
+int ThreadPool::EnsureWorkers(int count) {
   while (static_cast<int>(workers_.size()) < count) {
     const int worker = static_cast<int>(workers_.size()) + 1;  // 0 is the caller
-    workers_.emplace_back([this, worker] { WorkerLoop(worker); });
+    try {
+      workers_.emplace_back([this, worker] { WorkerLoop(worker); });
+    } catch (const std::exception&) {
+      // No thread (EAGAIN under RLIMIT_NPROC, no stack under RLIMIT_AS) or no
+      // room to record one: the call runs on the threads that exist. Tasks never
+      // share a reduction, so the result is the same; the next call tries again.
+      break;
+    }
   }
+  return std::min(count, static_cast<int>(workers_.size()));
 }
 
 void ThreadPool::RunTasks(uint32_t generation, int worker) {
@@ -87,8 +97,11 @@ void ThreadPool::ParallelFor(int64_t task_count, int threads, const Task& task) 
     for (int64_t i = 0; i < task_count; ++i) task(i, 0);
     return;
   }
-  const int helpers = static_cast<int>(std::min<int64_t>(threads, task_count)) - 1;
-  EnsureWorkers(helpers);
+  const int helpers = EnsureWorkers(static_cast<int>(std::min<int64_t>(threads, task_count)) - 1);
+  if (helpers == 0) {
+    for (int64_t i = 0; i < task_count; ++i) task(i, 0);
+    return;
+  }
   task_.store(&task, std::memory_order_relaxed);
   task_count_.store(task_count, std::memory_order_relaxed);
   active_workers_.store(helpers, std::memory_order_relaxed);

@@ -1,7 +1,9 @@
 // A persistent pool of worker threads for parallel loops over independent tasks.
 // The caller's thread works too. One parallel loop runs at a time; a caller that
 // finds the pool busy (another Python thread, say) runs its loop alone, which
-// gives the same results because tasks never share a reduction.
+// gives the same results because tasks never share a reduction. So does a loop
+// whose workers cannot all be started (a thread or memory limit): it runs on the
+// workers that exist, or on the caller alone.
 //
 // Workers spin briefly after each loop before they sleep: waking a sleeping
 // thread costs 10-50 us on a virtual machine, more than a whole small call.
@@ -30,7 +32,9 @@ class ThreadPool {
 
  private:
   ThreadPool() = default;
-  void EnsureWorkers(int count);
+  // Starts workers until `count` exist or one cannot be started; returns how
+  // many of the `count` wanted exist.
+  int EnsureWorkers(int count);
   void WorkerLoop(int worker);
   // Claims and runs tasks of loop `generation` until none are left.
   void RunTasks(uint32_t generation, int worker);

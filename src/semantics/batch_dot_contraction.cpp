@@ -32,11 +32,27 @@ Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<
   return c;
 }
 
-const Contraction& ReusedBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
-                                             int64_t x_axis, int64_t y_axis, DType dtype) {
+Contraction MakeBatchDotContraction(const TensorView& x, const TensorView& y, const BatchDotAxes& axes) {
+  return MakeBatchDotContraction(x.shape, y.shape, axes.x_axis, axes.y_axis, axes.dtype);
+}
+
+namespace {
+
+const Contraction& ReusedBatchDotContraction(const TensorView& x, const TensorView& y, const BatchDotAxes& axes) {
   thread_local Contraction c;
-  FillBatchDotContraction(x_shape, y_shape, x_axis, y_axis, dtype, c);
+  FillBatchDotContraction(x.shape, y.shape, axes.x_axis, axes.y_axis, axes.dtype, c);
   return c;
+}
+
+}  // namespace
+
+Tensor ExecuteBatchDot(const TensorView& x, const TensorView& y, const BatchDotAxes& axes, const Options& options) {
+  return Execute(ReusedBatchDotContraction(x, y, axes), x, y, options);
+}
+
+void ExecuteBatchDot(const TensorView& x, const TensorView& y, const BatchDotAxes& axes, const MutableTensorView& out,
+                     const Options& options) {
+  Execute(ReusedBatchDotContraction(x, y, axes), x, y, out, options);
 }
 
 }  // namespace batchdot::semantics

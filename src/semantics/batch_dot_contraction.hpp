@@ -19,10 +19,21 @@ Contraction MakeBatchDotContraction(std::span<const int64_t> x_shape, std::span<
 void FillBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape, int64_t x_axis,
                              int64_t y_axis, DType dtype, Contraction& c);
 
-// The same in this thread's reused Contraction, valid until the thread's next
-// call: batch_dot calls that go straight on to Execute allocate nothing for it
-// (seven vectors were a fifth of the seed's per-call overhead).
-const Contraction& ReusedBatchDotContraction(std::span<const int64_t> x_shape, std::span<const int64_t> y_shape,
-                                             int64_t x_axis, int64_t y_axis, DType dtype);
+// What a batch_dot front end's axes and dtype rules decide: the contracted axis
+// of each operand and the dtype the product is computed in. Everything after
+// that is the same for Keras and MindSpore, below.
+struct BatchDotAxes {
+  int64_t x_axis = 1, y_axis = 1;
+  DType dtype = DType::kFloat32;
+};
+
+Contraction MakeBatchDotContraction(const TensorView& x, const TensorView& y, const BatchDotAxes& axes);
+
+// batch_dot's forward call: the contraction is built in this thread's reused
+// storage and goes straight on to Execute, so nothing is allocated for it (seven
+// vectors were a fifth of the seed's per-call overhead).
+Tensor ExecuteBatchDot(const TensorView& x, const TensorView& y, const BatchDotAxes& axes, const Options& options);
+void ExecuteBatchDot(const TensorView& x, const TensorView& y, const BatchDotAxes& axes, const MutableTensorView& out,
+                     const Options& options);
 
 }  // namespace batchdot::semantics

@@ -4,13 +4,13 @@
 #include <vector>
 
 #include "batchdot/batchdot.hpp"
-#include "semantics/messages.hpp"
+#include "core/error_text.hpp"
 
 namespace batchdot {
 namespace {
 
-using semantics::Fail;
-using semantics::ShapeString;
+using core::Fail;
+using core::ShapeString;
 
 std::string ListString(const std::vector<int64_t>& axes) {
   std::string text = "[";

@@ -6,13 +6,13 @@
 
 #include "batchdot/batchdot.hpp"
 #include "semantics/batch_dot_contraction.hpp"
-#include "semantics/messages.hpp"
+#include "core/error_text.hpp"
 
 namespace batchdot::keras {
 namespace {
 
-using semantics::Fail;
-using semantics::ShapeString;
+using core::Fail;
+using core::ShapeString;
 
 struct AxisPair {
   int64_t x, y;
@@ -102,28 +102,26 @@ AxisPair ResolvedAxes(const TensorView& x, const TensorView& y, const AxesArg& a
   return pair;
 }
 
-// The call's contraction in this thread's reused storage: batch_dot goes
-// straight on to Execute, so nothing is allocated for it.
-const Contraction& CallContraction(const TensorView& x, const TensorView& y, const AxesArg& axes) {
+// The axes and dtype rules' answer, which the shared batch_dot steps take.
+semantics::BatchDotAxes CallAxes(const TensorView& x, const TensorView& y, const AxesArg& axes) {
   const AxisPair pair = ResolvedAxes(x, y, axes);
-  return semantics::ReusedBatchDotContraction(x.shape, y.shape, pair.x, pair.y, PromoteTypes(x.dtype, y.dtype));
+  return {pair.x, pair.y, PromoteTypes(x.dtype, y.dtype)};
 }
 
 }  // namespace
 
 Contraction Resolve(const TensorView& x, const TensorView& y, const AxesArg& axes) {
-  const AxisPair pair = ResolvedAxes(x, y, axes);
-  return semantics::MakeBatchDotContraction(x.shape, y.shape, pair.x, pair.y, PromoteTypes(x.dtype, y.dtype));
+  return semantics::MakeBatchDotContraction(x, y, CallAxes(x, y, axes));
 }
 
 Tensor batch_dot(const TensorView& x, const TensorView& y, const AxesArg& axes,
                  const Options& options) {
-  return Execute(CallContraction(x, y, axes), x, y, options);
+  return semantics::ExecuteBatchDot(x, y, CallAxes(x, y, axes), options);
 }
 
 void batch_dot(const TensorView& x, const TensorView& y, const AxesArg& axes,
                const MutableTensorView& out, const Options& options) {
-  Execute(CallContraction(x, y, axes), x, y, out, options);
+  semantics::ExecuteBatchDot(x, y, CallAxes(x, y, axes), out, options);
 }
 
 }  // namespace batchdot::keras

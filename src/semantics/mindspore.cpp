@@ -4,22 +4,27 @@
 // One deliberate difference: any axis >= rank is a ValueError (MindSpore's bound
 // is off by one and lets axis == rank through to an IndexError or a wrong answer).
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "batchdot/batchdot.hpp"
 #include "semantics/batch_dot_contraction.hpp"
-#include "semantics/messages.hpp"
+#include "semantics/mindspore_dtype_names.hpp"
+#include "core/error_text.hpp"
 
 namespace batchdot::mindspore {
 namespace {
 
-using semantics::Fail;
-using semantics::ShapeString;
+using core::Fail;
+using core::ShapeString;
 
-// MindSpore prints dtypes as 'Float64', 'Int32', ...
-std::string MindSporeTypeName(DType dtype) {
-  std::string name(Name(dtype));
-  name[0] = static_cast<char>(name[0] - 'a' + 'A');
-  if (dtype == DType::kBFloat16) name = "BFloat16";
+// MindSpore prints dtypes as 'Float64', 'Int32', 'UInt8', 'BFloat16', ...
+// from NumPy's names.
+std::string MindSporeTypeName(std::string_view numpy_name) {
+  if (numpy_name == "bfloat16") return "BFloat16";
+  if (numpy_name.substr(0, 4) == "uint") return "UInt" + std::string(numpy_name.substr(4));
+  std::string name(numpy_name);
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') name[0] = static_cast<char>(name[0] - 'a' + 'A');
   return name;
 }
 
@@ -81,19 +86,22 @@ AxisPair ParseAxes(const AxesArg& axes, int64_t x_rank, int64_t y_rank) {
 }
 
 // The contracted axis pair after every check, in the front end's order.
-AxisPair ResolvedAxes(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
+// `x1_dtype_name`, `x2_dtype_name`: see ResolveNamed (empty: the view's dtype).
+AxisPair ResolvedAxes(const TensorView& x1, const TensorView& x2, const AxesArg& axes,
+                      std::string_view x1_dtype_name = {}, std::string_view x2_dtype_name = {}) {
   const int64_t x_rank = x1.rank(), y_rank = x2.rank();
   if (x_rank < 2 || y_rank < 2) {
     Fail(ErrorKind::kShape, "For 'batch_dot', the inputs x1, x2 should have 'dimension >= 2', but got 'len(x1_shape)': (" +
              std::to_string(x_rank) + ") and 'len(x2_shape)': (" + std::to_string(y_rank) + ").");
   }
-  if (x1.dtype != DType::kFloat32) {
-    Fail(ErrorKind::kDType, "For 'batch_dot', the 'x1' doesn't support '" + MindSporeTypeName(x1.dtype) +
-                                "' and expect to receive [Float32].");
-  }
-  if (x2.dtype != DType::kFloat32) {
-    Fail(ErrorKind::kDType, "For 'batch_dot', the 'x2' doesn't support '" + MindSporeTypeName(x2.dtype) +
-                                "' and expect to receive [Float32].");
+  const std::pair<const char*, std::string_view> dtypes[] = {
+      {"x1", x1_dtype_name.empty() ? Name(x1.dtype) : x1_dtype_name},
+      {"x2", x2_dtype_name.empty() ? Name(x2.dtype) : x2_dtype_name}};
+  for (const auto& [name, dtype] : dtypes) {
+    if (dtype != Name(DType::kFloat32)) {
+      Fail(ErrorKind::kDType, std::string("For 'batch_dot', the '") + name + "' doesn't support '" +
+                                  MindSporeTypeName(dtype) + "' and expect to receive [Float32].");
+    }
   }
   if (x1.shape[0] != x2.shape[0]) {
     Fail(ErrorKind::kShape, "For 'batch_dot', the inputs 'x1', 'x2' should have the same batch sizes, but got "
@@ -137,27 +145,31 @@ AxisPair ResolvedAxes(const TensorView& x1, const TensorView& x2, const AxesArg&
   return pair;
 }
 
-// The call's contraction in this thread's reused storage: batch_dot goes
-// straight on to Execute, so nothing is allocated for it.
-const Contraction& CallContraction(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
+// The axes and dtype rules' answer, which the shared batch_dot steps take.
+semantics::BatchDotAxes CallAxes(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
   const AxisPair pair = ResolvedAxes(x1, x2, axes);
-  return semantics::ReusedBatchDotContraction(x1.shape, x2.shape, pair.x, pair.y, DType::kFloat32);
+  return {pair.x, pair.y, DType::kFloat32};
 }
 
 }  // namespace
 
 Contraction Resolve(const TensorView& x1, const TensorView& x2, const AxesArg& axes) {
-  const AxisPair pair = ResolvedAxes(x1, x2, axes);
-  return semantics::MakeBatchDotContraction(x1.shape, x2.shape, pair.x, pair.y, DType::kFloat32);
+  return semantics::MakeBatchDotContraction(x1, x2, CallAxes(x1, x2, axes));
+}
+
+Contraction ResolveNamed(const TensorView& x1, const TensorView& x2, const AxesArg& axes,
+                         std::string_view x1_dtype_name, std::string_view x2_dtype_name) {
+  const AxisPair pair = ResolvedAxes(x1, x2, axes, x1_dtype_name, x2_dtype_name);
+  return semantics::MakeBatchDotContraction(x1, x2, {pair.x, pair.y, DType::kFloat32});
 }
 
 Tensor batch_dot(const TensorView& x1, const TensorView& x2, const AxesArg& axes, const Options& options) {
-  return Execute(CallContraction(x1, x2, axes), x1, x2, options);
+  return semantics::ExecuteBatchDot(x1, x2, CallAxes(x1, x2, axes), options);
 }
 
 void batch_dot(const TensorView& x1, const TensorView& x2, const AxesArg& axes, const MutableTensorView& out,
                const Options& options) {
-  Execute(CallContraction(x1, x2, axes), x1, x2, out, options);
+  semantics::ExecuteBatchDot(x1, x2, CallAxes(x1, x2, axes), out, options);
 }
 
 }  // namespace batchdot::mindspore

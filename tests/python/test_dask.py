@@ -417,3 +417,11 @@ def test_distributed_run(client, rng):
     # The blocks ran in the worker processes: both imported the block module.
     imported = client.run(lambda: __import__("sys").modules.get("batchdot.dask._blocks") is not None)
     assert list(imported.values()) == [True, True]
+
+
+def test_the_summation_order_rule_comes_from_the_core():
+    """_graph keeps one-element free blocks out because the core says a row or
+    column of one sums in another order (plan/summation_order.hpp)."""
+    from batchdot import _batchdot
+    assert _batchdot._summation_order(1, 2) == "dot" and _batchdot._summation_order(2, 1) == "dot"
+    assert _batchdot._summation_order(2, 2) == "matrix" and _batchdot._summation_order(512, 64) == "matrix"

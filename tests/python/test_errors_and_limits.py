@@ -47,6 +47,59 @@ def test_a_result_too_large_raises_memory_error_with_its_size():
     assert str(info.value) == "out of memory: the result needs 162.0 TB (1 x 9000000 x 9000000 float16)"
 
 
+# The issue's demonstrations, each in a child process whose address space is
+# limited to what it has mapped plus 3 MiB once its arrays exist: room for a
+# plan, not for a worker's 8 MiB stack or a workspace of several MiB. RLIMIT_AS rather
+# than RLIMIT_NPROC, which is not enforced for root. The child prints what
+# happened; a process killed by SIGABRT (exit 134 before) prints nothing.
+_UNDER_LIMIT = r"""
+import ctypes, resource, sys
+import numpy as np
+import batchdot
+dtype, threads, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+batchdot.set_num_threads(threads)
+# No temporaries: freed heap memory would stay mapped and count as headroom.
+x = np.full((2, m, m), 2, dtype)
+y = np.full((2, m, m), 3, dtype)
+out = np.empty((2, m, m), dtype)
+ctypes.CDLL(None).malloc_trim(0)
+mapped = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (3 << 20), hard))
+try:
+    batchdot.batch_dot(x, y, out=out)
+    outcome = "computed"
+except MemoryError as e:
+    outcome = "MemoryError: " + str(e)
+resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+if outcome == "computed":
+    batchdot.set_num_threads(1)
+    assert (batchdot.batch_dot(x, y) == out).all()
+print(outcome)
+"""
+
+
+def _under_limit(dtype, threads, m):
+    proc = subprocess.run([sys.executable, "-c", _UNDER_LIMIT, dtype, str(threads), str(m)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    return proc.stdout.strip()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_workspace_that_does_not_fit_is_a_memory_error_not_an_abort(threads):
+    # A float16 item of 1024 x 1024 x 1024 widens into 6 MiB of float32 buffers.
+    got = _under_limit("float16", threads, 1024)
+    assert got.startswith("MemoryError: out of memory: the float16 kernel needs"), got
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_worker_that_cannot_start_leaves_the_call_to_the_caller(dtype, threads):
+    # 2 x 128 x 128 x 128 needs two threads' worth of work and little scratch.
+    assert _under_limit(dtype, threads, 128) == "computed"
+
+
 # ---------------------------------------------------------------- out= overlap
 
 def test_the_issue_cases():
@@ -187,3 +240,17 @@ def test_bfloat16_without_ml_dtypes_comes_back_through_dlpack():
     # bf16 with float32 promotes to float32, which NumPy holds.
     got = batchdot.batch_dot(x, np.ones((2, 4, 5), np.float32))
     assert got.dtype == np.float32 and (got == 4).all()
+
+
+# ---------------------------------------------------------------- BATCHDOT_DEBUG
+
+def test_debug_names_the_kernel_family_and_its_summation_order():
+    code = ("import numpy as np, batchdot\n"
+            "batchdot.batch_dot(np.ones((64, 8, 8), np.float32), np.ones((64, 8, 8), np.float32))\n"
+            "batchdot.batch_dot(np.ones((64, 8)), np.ones((64, 8)))\n")
+    env = dict(os.environ, BATCHDOT_DEBUG="1", BATCHDOT_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    plans = [line for line in proc.stderr.splitlines() if line.startswith("batchdot: plan: ")]
+    assert plans == ["batchdot: plan: small kernel (matrix order), float32, 64 x (8 x 8 x 8), 1 thread",
+                     "batchdot: plan: dot kernel (dot order), float64, 64 x (1 x 1 x 8), 1 thread"], proc.stderr

@@ -8,6 +8,7 @@
 
 #include "batchdot/batchdot.hpp"
 #include "batchdot/commands.hpp"
+#include "kernels/machine_constants.hpp"
 
 namespace batchdot::cli {
 namespace {
@@ -56,6 +57,7 @@ void PrintInfo() {
   std::printf("kernels: f32/f64 dot, gemv, small (n, k <= 32, any m), packed gemm on the selected target; "
               "int32/int64 portable C++; float16, bfloat16, complex on the strided reference\n");
   std::printf("cpus available: %d\n", AvailableCpus());
+  std::printf("machine constants:\n%s", kernels::MachineConstantsText().c_str());
 }
 
 }  // namespace

@@ -70,11 +70,14 @@ def _without_single_element_chunks(chunks):
 
 
 def _keep_kernel_family(array, free_axes):
-    """A block with one row or one column runs batchdot's matrix-vector or dot
-    kernel, which sums K in another order than the matrix kernels (see
-    src/kernels/batched_dot-inl.h), so a free axis is never cut into a
-    one-element block unless the whole axis has one element: then every block
-    sums in the order batchdot uses on the whole array."""
+    """A block whose free extents multiply to one row or one column may get
+    another summation order than the whole array's (the core says which:
+    _batchdot._summation_order), so when a one-element extent changes the
+    order, a free axis is never cut into a one-element block unless the whole
+    axis has one element: then every block sums in the order batchdot uses on
+    the whole array."""
+    if _batchdot._summation_order(1, 2) == _batchdot._summation_order(2, 2):
+        return array
     fixed = {a: _without_single_element_chunks(array.chunks[a]) for a in free_axes}
     if all(fixed[a] == array.chunks[a] for a in free_axes):
         return array

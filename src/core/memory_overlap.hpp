@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-namespace batchdot::runtime {
+namespace batchdot::core {
 
 // A strided array as bytes: element i touches [start + sum(i_k * byte_strides[k]),
 // + itemsize). Strides may be negative or zero.
@@ -34,4 +34,4 @@ Overlap SharesMemory(const ByteLayout& a, const ByteLayout& b, int64_t max_work 
 // Whether two different indices of `a` touch a common byte.
 Overlap HasInternalOverlap(const ByteLayout& a, int64_t max_work = kOverlapMaxWork);
 
-}  // namespace batchdot::runtime
+}  // namespace batchdot::core

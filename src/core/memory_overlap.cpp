@@ -3,13 +3,13 @@
 // terms, largest coefficient first, that only tries values of x_i which keep the
 // rest solvable (the remaining range and gcd), so it is exact; it counts its steps
 // and gives up with kTooHard past max_work.
-#include "runtime/memory_overlap.hpp"
+#include "core/memory_overlap.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <vector>
 
-namespace batchdot::runtime {
+namespace batchdot::core {
 namespace {
 
 using Wide = __int128;
@@ -170,4 +170,4 @@ Overlap HasInternalOverlap(const ByteLayout& a, int64_t max_work) {
   return Overlap::kNo;
 }
 
-}  // namespace batchdot::runtime
+}  // namespace batchdot::core

@@ -1,6 +1,6 @@
-#include "semantics/messages.hpp"
+#include "core/error_text.hpp"
 
-namespace batchdot::semantics {
+namespace batchdot::core {
 
 std::string ShapeString(std::span<const int64_t> shape) {
   std::string text = "(";
@@ -17,4 +17,4 @@ void Fail(ErrorKind kind, const std::string& message) {
   throw Error(kind, message);
 }
 
-}  // namespace batchdot::semantics
+}  // namespace batchdot::core

@@ -7,11 +7,11 @@
 
 #include "batchdot/error.hpp"
 
-namespace batchdot::semantics {
+namespace batchdot::core {
 
 // "(3, 4)", "(3,)", "()": Python's repr of a shape tuple.
 std::string ShapeString(std::span<const int64_t> shape);
 
 [[noreturn]] void Fail(ErrorKind kind, const std::string& message);
 
-}  // namespace batchdot::semantics
+}  // namespace batchdot::core
