@@ -102,7 +102,7 @@ Command AddDemoCommand(CLI::App& parent) {
   CLI::App* app =
       parent.add_subcommand("demo", "Run the seed examples, check them and time the first");
   app->add_option("-t,--threads", *threads,
-                  "Worker threads (1..1024); default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
+                  "Worker threads; default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
       ->check(ThreadCountValidator());
   return {app, [threads] {
             Options options;

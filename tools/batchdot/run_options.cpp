@@ -77,12 +77,12 @@ void AddRunOptions(CLI::App& app, RunOptions& options) {
       ->check(CLI::IsMember({"keras", "mindspore"}))
       ->capture_default_str();
   app.add_option("-t,--threads", options.threads,
-                 "Worker threads (1..1024); default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, "
-                 "then all CPUs")
+                 "Worker threads; default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
       ->check(ThreadCountValidator());
   app.add_flag(
       "--reference", options.reference,
-      "Use the naive reference loop (a slow cross-check) instead of the SIMD kernels");
+      "Use the naive reference loop (a slow cross-check) instead of the optimised kernels "
+      "(complex64/complex128 always run on it)");
   app.add_flag("--allow-trailing", options.allow_trailing,
                "Accept input files with bytes after the data");
   app.add_flag("--bf16", options.bf16, "Read inputs with descr '<V2' or 'bfloat16' as bfloat16");
