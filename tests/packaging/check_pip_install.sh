@@ -13,6 +13,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 -m build --no-isolation --wheel --outdir "$work/dist" "$repo" >"$work/build.log" 2>&1 ||
   { tail -20 "$work/build.log"; exit 1; }
+grep -q "^batchdot: \(building the C++ library\|bringing the CMake build\)" "$work/build.log" ||
+  { echo "setup.py did not say what it builds"; exit 1; }
 wheel=$(echo "$work"/dist/batchdot-*.whl)
 /usr/bin/python3 "$repo/tests/packaging/installed_check.py" "$repo" --wheel "$wheel"
 /usr/bin/python3 -m venv --system-site-packages "$work/venv"
