@@ -1,10 +1,15 @@
 """setuptools with a CMake build step: the `batchdot` package is every .py file
 under python/batchdot/ (found by pyproject.toml's package discovery) plus the
-compiled `_batchdot` extension, which this file builds with the project's own
-CMakeLists.txt (target _batchdot only: no tests, no CLI) and copies in.
+compiled `_batchdot` extension and the `batchdot` command-line tool, which this
+file builds with the project's own CMakeLists.txt (targets _batchdot and
+batchdot_cli only: no tests) and copies in; the `batchdot` console script
+(batchdot._cli) runs that binary.
 
 Environment: BATCHDOT_CMAKE_ARGS adds CMake arguments; the CMake build folder is
 build-pip/ in the source tree, so a second install is incremental.
+BATCHDOT_BUILD_DIR names an existing CMake build folder to take both targets
+from instead (configured already: only the two targets are brought up to date),
+so `make test`'s packaging check reuses the build it has just made.
 """
 import glob
 import os
@@ -57,17 +62,38 @@ class CMakeExtension(Extension):
         super().__init__(name, sources=[])
 
 
+def announce_build(build_dir, fresh):
+    """pip hides a build's output unless run with -v: say once, where the user
+    sees it (the terminal when there is one), what is being built and how long
+    it takes."""
+    if fresh:
+        line = ("batchdot: building the C++ library, the _batchdot module and the batchdot command "
+                f"with CMake in {build_dir} (about 3 minutes on 2 cores; `pip install -v` shows each step)")
+    else:
+        line = f"batchdot: bringing the CMake build in {build_dir} up to date"
+    print(line, file=sys.stderr, flush=True)
+    try:
+        with open("/dev/tty", "w") as tty:
+            print(line, file=tty, flush=True)
+    except OSError:
+        pass  # no terminal (CI, a pipe): stderr carries it
+
+
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.path.join(ROOT, "build-pip", "cmake")
+        reuse = os.environ.get("BATCHDOT_BUILD_DIR")
+        build_dir = os.path.abspath(reuse) if reuse else os.path.join(ROOT, "build-pip", "cmake")
+        configured = os.path.exists(os.path.join(build_dir, "CMakeCache.txt"))
+        announce_build(build_dir, fresh=not configured)
         configure = [
             "cmake", "-S", ROOT, "-B", build_dir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
             f"-DPython3_EXECUTABLE={sys.executable}", "-DBATCHDOT_BUILD_TESTS=OFF", "-DBATCHDOT_BUILD_PYTHON=ON",
             *shlex.split(os.environ.get("BATCHDOT_CMAKE_ARGS", "")),
         ]
         build_torch_ops = torch_op_library(configure, build_dir)
-        subprocess.run(configure, check=True)
-        subprocess.run(["cmake", "--build", build_dir, "--target", "_batchdot", "-j2"], check=True)
+        if not (reuse and configured):
+            subprocess.run(configure, check=True)
+        subprocess.run(["cmake", "--build", build_dir, "--target", "_batchdot", "batchdot_cli", "-j2"], check=True)
         built = glob.glob(os.path.join(build_dir, "python", "batchdot", "_batchdot*.so"))
         if len(built) != 1:
             raise RuntimeError(f"expected one _batchdot*.so in {build_dir}/python/batchdot, found {built}")
@@ -75,6 +101,11 @@ class CMakeBuild(build_ext):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(built[0], target)
         build_torch_ops(os.path.dirname(target))
+        # The CLI binary inside the package; batchdot._cli (the console script) runs it.
+        tool = os.path.join(os.path.dirname(target), "bin", "batchdot")
+        os.makedirs(os.path.dirname(tool), exist_ok=True)
+        shutil.copyfile(os.path.join(build_dir, "bin", "batchdot"), tool)
+        os.chmod(tool, 0o755)
 
 
 setup(

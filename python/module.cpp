@@ -220,7 +220,11 @@ PYBIND11_MODULE(_batchdot, m) {
         int overflow = 0;
         const long long value = PyLong_AsLongLongAndOverflow(index, &overflow);
         if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
-        batchdot::SetNumThreads(overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value);
+        const int64_t count = overflow > 0 ? INT64_MAX : overflow < 0 ? INT64_MIN : value;
+        // The C++ rule and kind, under the Python function's name.
+        if (const std::string problem = batchdot::ThreadCountProblem(count); !problem.empty())
+          throw batchdot::Error(batchdot::ErrorKind::kThreads, "set_num_threads: " + problem);
+        batchdot::SetNumThreads(count);
       },
       py::arg("n"),
       R"doc(Sets the number of worker threads every later call uses (1 <= n <= 1024).

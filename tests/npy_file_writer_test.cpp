@@ -3,6 +3,7 @@
 // checks, and per-piece native copies that keep the layout's axis order.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <functional>
 #include <numeric>
@@ -13,6 +14,7 @@
 #include "io/npy_file_writer.hpp"
 #include "core/byte_size.hpp"
 #include "io/npy_mapped.hpp"
+#include "io/output_file.hpp"
 #include "npy_test_util.hpp"
 
 namespace batchdot::io {
@@ -39,7 +41,7 @@ TEST(NpyFileWriter, PiecesInAnyOrderGiveWriteNpysBytes) {
   const int64_t shape[3] = {5, 7, 3}, strides[3] = {21, 3, 1};
   WriteNpy(dir.File("whole.npy"), TensorView{values.data(), DType::kFloat64, shape, strides});
   {
-    NpyFileWriter writer(dir.File("pieces.npy"), TemporaryNpyPath(dir.File("pieces.npy")), DType::kFloat64, shape);
+    NpyFileWriter writer(dir.File("pieces.npy"), DType::kFloat64, shape);
     EXPECT_EQ(writer.data_bytes(), values.size() * 8);
     for (int64_t item : {3, 0, 4, 1, 2}) {  // out of order, like ranks finishing at different times
       std::vector<double> piece(values.begin() + item * 21, values.begin() + (item + 1) * 21);
@@ -56,8 +58,14 @@ TEST(NpyFileWriter, WithoutCommitNothingIsLeftAndTheTargetIsUntouched) {
   const std::string target = dir.Write("out.npy", {'o', 'l', 'd'});
   const int64_t shape[2] = {100, 100};
   {
-    NpyFileWriter writer(target, TemporaryNpyPath(target), DType::kFloat32, shape);
-    EXPECT_EQ(dir.Entries().size(), 2u);  // the target and the pre-sized temporary file
+    NpyFileWriter writer(target, DType::kFloat32, shape);
+    EXPECT_EQ(dir.Entries().size(), 1u);  // the target: the new file has no name yet
+  }
+  {
+    OutputHooks named;
+    named.allow_unnamed = false;
+    NpyFileWriter writer(target, DType::kFloat32, shape, named);
+    EXPECT_EQ(dir.Entries().size(), 2u);  // the target and the named temporary (the fallback)
   }
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"out.npy"});
   EXPECT_EQ(ReadAll(target), (testing::Bytes{'o', 'l', 'd'}));
@@ -65,9 +73,13 @@ TEST(NpyFileWriter, WithoutCommitNothingIsLeftAndTheTargetIsUntouched) {
 
 TEST(NpyFileWriter, TheTemporaryFileIsPreSized) {
   TempDir dir;
-  const std::string target = dir.File("out.npy"), temp = TemporaryNpyPath(target);
+  const std::string target = dir.File("out.npy");
   const int64_t shape[3] = {3, 1000, 1000};
-  NpyFileWriter writer(target, temp, DType::kComplex64, shape);
+  OutputHooks named;
+  named.allow_unnamed = false;
+  NpyFileWriter writer(target, DType::kComplex64, shape, named);
+  ASSERT_EQ(dir.Entries().size(), 1u);
+  const std::string temp = dir.File(dir.Entries()[0]);
   struct stat info {};
   ASSERT_EQ(stat(temp.c_str(), &info), 0);
   EXPECT_EQ(static_cast<uint64_t>(info.st_size), NpyPrefix(DType::kComplex64, shape).size() + 3u * 1000 * 1000 * 8);
@@ -77,7 +89,7 @@ TEST(NpyFileWriter, NotEnoughSpaceNamesBothSizes) {
   TempDir dir;
   const int64_t shape[3] = {1000, 1000000, 1000000};  // 4.0 PB of float32 and a 128-byte header
   const std::string message = ErrorOf([&] {
-    NpyFileWriter writer(dir.File("out.npy"), TemporaryNpyPath(dir.File("out.npy")), DType::kFloat32, shape);
+    NpyFileWriter writer(dir.File("out.npy"), DType::kFloat32, shape);
   });
   EXPECT_NE(message.find("not enough space"), std::string::npos) << message;
   EXPECT_NE(message.find("the result needs 4.0 PB (1000 x 1000000 x 1000000 float32), "), std::string::npos) << message;
@@ -112,7 +124,46 @@ TEST(NpyFileWriter, FolderAndSizeText) {
   EXPECT_EQ(core::ShapeAndDTypeText(shape, DType::kFloat32), "2 x 100000 x 100000 float32");
   EXPECT_EQ(core::ShapeAndDTypeText({}, DType::kFloat16), "float16");
   const std::string temp = TemporaryNpyPath("a/b/out.npy");
-  EXPECT_EQ(temp.rfind("a/b/.out.npy.tmp.", 0), 0u) << temp;
+  EXPECT_EQ(temp.rfind("a/b/.out.npy.tmp." + std::to_string(getpid()) + ".", 0), 0u) << temp;
+}
+
+TEST(SpaceMargin, TheLargerOfOnePercentAnd256MiBAtMostTheFileSystem) {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  EXPECT_EQ(SpaceMarginBytes(100 * kMiB), 100 * kMiB);            // small: the whole file system
+  EXPECT_EQ(SpaceMarginBytes(10'000 * kMiB), 256 * kMiB);         // 1% is 100 MiB: 256 MiB
+  EXPECT_EQ(SpaceMarginBytes(8'000'000'000'000), 80'000'000'000u);  // 8 TB: 1%
+}
+
+TEST(SpaceMargin, TheMessageNamesTheSizesAndTheMargin) {
+  constexpr uint64_t kGB = 1'000'000'000;
+  const std::string what = "2 x 100000 x 100000 float32";
+  // The case: 80.0 GB into 81.0 GB free of a 250 GB disk (margin 2.5 GB).
+  const std::string message = ErrorOf([&] { CheckSpace(80 * kGB, 81 * kGB, 250 * kGB, true, "/data", "out.npy", what); });
+  EXPECT_EQ(message,
+            "out.npy: not enough space in '/data': the result needs 80.0 GB (2 x 100000 x 100000 float32), 81.0 GB "
+            "available, and it would leave 1.0 GB free, less than the margin of 2.5 GB (the larger of 1% of the "
+            "file system and 256 MiB); --no-space-margin writes it anyway");
+  CheckSpace(80 * kGB, 81 * kGB, 250 * kGB, false, "/data", "out.npy", what);  // the override
+  CheckSpace(80 * kGB, 83 * kGB, 250 * kGB, true, "/data", "out.npy", what);   // 3 GB left: fine
+  const std::string over = ErrorOf([&] { CheckSpace(90 * kGB, 81 * kGB, 250 * kGB, false, "/d", "o.npy", what); });
+  EXPECT_EQ(over, "o.npy: not enough space in '/d': the result needs 90.0 GB (2 x 100000 x 100000 float32), "
+                  "81.0 GB available");
+}
+
+TEST(OutputFile, StaleTemporariesOfDeadProcessesOnly) {
+  TempDir dir;
+  const std::string target = dir.File("out.npy");
+  // A name of this (live) process, as TemporaryNpyPath makes it, is kept.
+  const std::string live = TemporaryNpyPath(target);
+  dir.Write(live.substr(live.rfind('/') + 1), {1});
+  // pid 2^22 + 1 is above Linux's pid_max limit (2^22): no such process can exist.
+  dir.Write(".out.npy.tmp.4194305.9", {1, 2, 3});
+  const std::vector<StaleTemporary> removed = RemoveStaleTemporaries(target);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].path, dir.File(".out.npy.tmp.4194305.9"));
+  EXPECT_EQ(removed[0].pid, 4194305);
+  EXPECT_EQ(removed[0].bytes, 3u);
+  EXPECT_EQ(dir.Entries().size(), 1u);
 }
 
 // A big-endian Fortran-order int32 (2, 3, 4) file: the mapping keeps the stored

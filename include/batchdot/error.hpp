@@ -16,6 +16,7 @@ enum class ErrorKind {
   kDType,     // an unsupported or mismatched element type
   kIo,        // unreadable, malformed or unwritable files
   kMemory,    // a result that cannot be allocated (Python: MemoryError)
+  kThreads,   // a thread count outside 1..1024 (SetNumThreads; Python: ValueError)
 };
 
 // True for the kinds Python reports as TypeError.

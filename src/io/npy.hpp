@@ -112,10 +112,11 @@ NpyArray ReadNpyFromBytes(std::span<const uint8_t> file, std::string_view name,
 std::string NpyPrefix(DType dtype, std::span<const int64_t> shape);
 
 // Writes `tensor` (any strides, including zero and negative) to `path` as a
-// little-endian C-order .npy file. The bytes go to a temporary file in the same
-// folder, which is renamed over `path` only when everything has been written; on
-// any failure the temporary file is removed, `path` is left as it was, and a
-// batchdot::Error of kind kIo naming `path` is thrown.
+// little-endian C-order .npy file. The bytes go to an unnamed file in the same
+// folder (a named temporary where the file system cannot), which gets the name
+// `path` only when everything has been written (io/output_file.hpp); on any
+// failure nothing is left, `path` is as it was, and a batchdot::Error of kind kIo
+// naming `path` is thrown.
 void WriteNpy(const std::string& path, const TensorView& tensor);
 
 }  // namespace batchdot::io

@@ -1,5 +1,5 @@
-// The out-of-core .npy writer: pwrite into a pre-sized temporary file, then
-// fsync and rename. pwrite (not a shared mapping) so that a full disk or a file
+// The out-of-core .npy writer: pwrite into a pre-sized output file (unnamed
+// until Commit), then fsync and name it. pwrite (not a shared mapping) so that a full disk or a file
 // size limit is an error code, never a SIGBUS in the middle of a kernel.
 #include "io/npy_file_writer.hpp"
 
@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -60,58 +59,59 @@ void CheckOutputPath(const std::string& path) {
   if (!S_ISDIR(info.st_mode)) FailIo(path, "cannot write into '" + folder + "': not a folder");
 }
 
-std::string TemporaryNpyPath(const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  const size_t slash = path.rfind('/');
-  const std::string folder = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  return folder + "." + name + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+uint64_t SpaceMarginBytes(uint64_t file_system_bytes) {
+  return std::min(std::max(file_system_bytes / 100, uint64_t{256} << 20), file_system_bytes);
+}
+
+void CheckSpace(uint64_t bytes, uint64_t available, uint64_t file_system_bytes, bool margin,
+                const std::string& folder, const std::string& reported_path, const std::string& what) {
+  const uint64_t keep = margin ? SpaceMarginBytes(file_system_bytes) : 0;
+  if (bytes <= available && available - bytes >= keep) return;
+  std::string message = "not enough space in '" + folder + "': the result needs " + core::ByteSizeText(bytes) +
+                        " (" + what + "), " + core::ByteSizeText(available) + " available";
+  if (margin && bytes <= available) {
+    message += ", and it would leave " + core::ByteSizeText(available - bytes) + " free, less than the margin of " +
+               core::ByteSizeText(keep) + " (the larger of 1% of the file system and 256 MiB); " +
+               "--no-space-margin writes it anyway";
+  }
+  FailIo(reported_path, message);
 }
 
 void CheckFreeSpace(const std::string& folder, uint64_t bytes, const std::string& reported_path,
-                    const std::string& what) {
+                    const std::string& what, bool margin) {
   struct statvfs fs {};
   if (statvfs(folder.c_str(), &fs) != 0) return;  // unknown: let the writes tell
-  const uint64_t available = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-  if (available < bytes) {
-    FailIo(reported_path, "not enough space in '" + folder + "': the result needs " +
-                              core::ByteSizeText(bytes) + " (" + what + "), " +
-                              core::ByteSizeText(available) + " available");
-  }
+  CheckSpace(bytes, static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize, static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize,
+             margin, folder, reported_path, what);
 }
 
-NpyFileWriter::NpyFileWriter(const std::string& path, const std::string& temp_path, DType dtype,
-                             std::span<const int64_t> shape)
-    : path_(path), temp_path_(temp_path), dtype_(dtype) {
+namespace {
+
+// The free-space check, before the file is created.
+const std::string& Checked(const std::string& path, DType dtype, std::span<const int64_t> shape, bool margin) {
+  const uint64_t total = NpyPrefix(dtype, shape).size() + ShapeBytes(dtype, shape);
+  CheckFreeSpace(FolderOf(path), total, path, core::ShapeAndDTypeText(shape, dtype), margin);
+  return path;
+}
+
+}  // namespace
+
+NpyFileWriter::NpyFileWriter(const std::string& path, DType dtype, std::span<const int64_t> shape,
+                             const OutputHooks& hooks, bool space_margin)
+    : dtype_(dtype), file_(Checked(path, dtype, shape, space_margin), hooks) {
   const std::string prefix = NpyPrefix(dtype, shape);
   prefix_bytes_ = prefix.size();
   data_bytes_ = ShapeBytes(dtype, shape);
   const uint64_t total = prefix_bytes_ + data_bytes_;
-  const std::string folder = FolderOf(path);
-  CheckFreeSpace(folder, total, path, core::ShapeAndDTypeText(shape, dtype));
-  fd_ = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd_ < 0)
-    FailIo(path, "cannot create a temporary file in folder '" + folder + "': " + Errno(errno));
   WriteAll(prefix.data(), prefix.size(), 0);
   // Sizing first makes a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) fail
   // here, before any work, as EFBIG.
-  if (ftruncate(fd_, static_cast<off_t>(total)) != 0)
-    Fail("cannot size the output to " + core::ByteSizeText(total) + " (" + std::to_string(total) +
-         " bytes): " + Errno(errno));
+  if (ftruncate(file_.fd(), static_cast<off_t>(total)) != 0)
+    file_.Fail("cannot size the output to " + core::ByteSizeText(total) + " (" + std::to_string(total) +
+               " bytes): " + Errno(errno));
 }
 
-NpyFileWriter::~NpyFileWriter() {
-  if (fd_ >= 0) close(fd_);
-  if (!committed_) unlink(temp_path_.c_str());
-}
-
-void NpyFileWriter::Fail(const std::string& what) {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-  unlink(temp_path_.c_str());
-  committed_ = true;  // nothing left to remove
-  FailIo(path_, what);
-}
+NpyFileWriter::~NpyFileWriter() = default;
 
 void NpyFileWriter::WriteAll(const void* data, size_t bytes, uint64_t file_offset) {
   const auto* next = static_cast<const uint8_t*>(data);
@@ -119,12 +119,12 @@ void NpyFileWriter::WriteAll(const void* data, size_t bytes, uint64_t file_offse
     // Linux moves at most ~2 GiB per call; smaller calls also keep the
     // error position precise.
     const size_t request = std::min<size_t>(bytes, size_t{1} << 30);
-    const ssize_t written = pwrite(fd_, next, request, static_cast<off_t>(file_offset));
+    const ssize_t written = pwrite(file_.fd(), next, request, static_cast<off_t>(file_offset));
     if (written < 0) {
       if (errno == EINTR) continue;
-      Fail("cannot write: " + Errno(errno));
+      file_.Fail("cannot write: " + Errno(errno));
     }
-    if (written == 0) Fail("cannot write: no progress");
+    if (written == 0) file_.Fail("cannot write: no progress");
     next += written;
     bytes -= static_cast<size_t>(written);
     file_offset += static_cast<uint64_t>(written);
@@ -136,20 +136,6 @@ void NpyFileWriter::WriteData(uint64_t offset, void* data, size_t bytes) {
   WriteAll(data, bytes, prefix_bytes_ + offset);
 }
 
-void NpyFileWriter::Commit() {
-  if (fsync(fd_) != 0) Fail("cannot sync the output to disk: " + Errno(errno));
-  const int fd = std::exchange(fd_, -1);
-  if (close(fd) != 0) Fail("cannot write: " + Errno(errno));
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
-    Fail("cannot rename the temporary file over the output: " + Errno(errno));
-  committed_ = true;
-  // Make the rename itself durable; the file is complete either way, so a
-  // failure here is not reported.
-  const int dir = open(FolderOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    fsync(dir);
-    close(dir);
-  }
-}
+void NpyFileWriter::Commit() { file_.Commit(); }
 
 }  // namespace batchdot::io

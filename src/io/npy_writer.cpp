@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include "io/npy.hpp"
 #include "io/npy_elements.hpp"
 #include "io/npy_descr.hpp"
+#include "io/output_file.hpp"
 
 namespace batchdot::io {
 namespace {
@@ -32,80 +32,27 @@ std::string ShapeRepr(std::span<const int64_t> shape) {
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-// Owns a file descriptor and writes whole buffers, retrying short writes.
-class OutputFile {
+// Appends whole buffers to an io::OutputFile, retrying short writes.
+class SequentialWriter {
  public:
-  OutputFile(const std::string& temp_path, const std::string& reported_path)
-      : reported_path_(reported_path) {
-    fd_ = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ < 0)
-      FailIo(reported_path_,
-             std::string("cannot create a temporary file: ") + std::strerror(errno));
-  }
-  ~OutputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
+  explicit SequentialWriter(OutputFile& file) : file_(file) {}
 
   void Write(const void* data, size_t bytes) {
     const auto* next = static_cast<const uint8_t*>(data);
     while (bytes > 0) {
-      const ssize_t written = ::write(fd_, next, bytes);
+      const ssize_t written = ::write(file_.fd(), next, bytes);
       if (written < 0) {
         if (errno == EINTR) continue;
-        FailIo(reported_path_, std::string("cannot write: ") + std::strerror(errno));
+        file_.Fail(std::string("cannot write: ") + std::strerror(errno));
       }
       next += written;
       bytes -= static_cast<size_t>(written);
     }
   }
 
-  // The data reach the disk before the rename makes them visible, so a crash
-  // never leaves a complete-looking name over partial data. Some file systems
-  // report write errors only when the file is closed.
-  void Close() {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::fsync(fd) != 0) {
-      const int error = errno;
-      ::close(fd);
-      FailIo(reported_path_, std::string("cannot sync the output to disk: ") + std::strerror(error));
-    }
-    if (::close(fd) != 0)
-      FailIo(reported_path_, std::string("cannot write: ") + std::strerror(errno));
-  }
-
  private:
-  const std::string& reported_path_;
-  int fd_ = -1;
+  OutputFile& file_;
 };
-
-// Removes the temporary file unless the rename succeeded.
-class TemporaryFileGuard {
- public:
-  explicit TemporaryFileGuard(std::string path) : path_(std::move(path)) {}
-  ~TemporaryFileGuard() {
-    if (!committed_) std::remove(path_.c_str());
-  }
-  TemporaryFileGuard(const TemporaryFileGuard&) = delete;
-  TemporaryFileGuard& operator=(const TemporaryFileGuard&) = delete;
-  void Commit() { committed_ = true; }
-
- private:
-  std::string path_;
-  bool committed_ = false;
-};
-
-// ".<name>.tmp.<pid>.<n>" next to the target, so that rename() stays within one
-// file system and a leftover from a killed run is hidden and recognisable.
-std::string TemporaryPathFor(const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  const size_t slash = path.rfind('/');
-  const std::string folder = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  return folder + "." + name + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-}
 
 bool IsCContiguous(const TensorView& tensor) {
   int64_t expected = 1;
@@ -120,7 +67,7 @@ bool IsCContiguous(const TensorView& tensor) {
 
 // Gathers the elements in C order through a staging buffer: an odometer over
 // every axis but the last, and a strided copy along the last.
-void WriteStridedData(const TensorView& tensor, int64_t count, OutputFile& file) {
+void WriteStridedData(const TensorView& tensor, int64_t count, SequentialWriter& file) {
   const size_t item = SizeOf(tensor.dtype);
   const auto* base = static_cast<const uint8_t*>(tensor.data);
   if (tensor.rank() == 0) {
@@ -206,25 +153,18 @@ std::string NpyPrefix(DType dtype, std::span<const int64_t> shape) {
 
 void WriteNpy(const std::string& path, const TensorView& tensor) {
   const int64_t count = CheckedElementCount(path, tensor);
-  const std::string temp_path = TemporaryPathFor(path);
-  {
-    OutputFile file(temp_path, path);
-    TemporaryFileGuard guard(temp_path);
-    const std::string prefix = NpyPrefix(tensor.dtype, tensor.shape);
-    file.Write(prefix.data(), prefix.size());
-    if (count > 0) {
-      if (IsCContiguous(tensor) && std::endian::native == std::endian::little) {
-        file.Write(tensor.data, static_cast<size_t>(count) * SizeOf(tensor.dtype));
-      } else {
-        WriteStridedData(tensor, count, file);
-      }
+  OutputFile output(path);
+  SequentialWriter file(output);
+  const std::string prefix = NpyPrefix(tensor.dtype, tensor.shape);
+  file.Write(prefix.data(), prefix.size());
+  if (count > 0) {
+    if (IsCContiguous(tensor) && std::endian::native == std::endian::little) {
+      file.Write(tensor.data, static_cast<size_t>(count) * SizeOf(tensor.dtype));
+    } else {
+      WriteStridedData(tensor, count, file);
     }
-    file.Close();
-    if (std::rename(temp_path.c_str(), path.c_str()) != 0) {
-      FailIo(path, std::string("cannot replace the output: ") + std::strerror(errno));
-    }
-    guard.Commit();
   }
+  output.Commit();
 }
 
 }  // namespace batchdot::io

@@ -70,7 +70,7 @@ std::string ThreadCountProblem(int64_t n) {
 
 void SetNumThreads(int64_t n) {
   if (const std::string problem = ThreadCountProblem(n); !problem.empty()) {
-    throw Error(ErrorKind::kShape, "set_num_threads: " + problem);
+    throw Error(ErrorKind::kThreads, "SetNumThreads: " + problem);
   }
   DefaultThreads().store(static_cast<int>(n));
   SetExplicitly().store(true);

@@ -25,6 +25,11 @@ def check_wheel(repo, wheel):
     stale = sorted(n for n in names if n.endswith(".py") and n not in expected_modules(repo))
     assert not stale, f"{wheel} holds modules the source tree no longer has: {stale}"
     assert any(n.startswith("batchdot/_batchdot") and n.endswith(".so") for n in names), names
+    assert "batchdot/bin/batchdot" in names, f"{wheel} lacks the batchdot command (batchdot/bin/batchdot)"
+    entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert entry_points, f"{wheel} declares no console script"
+    text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()
+    assert "batchdot = batchdot._cli:main" in text, text
     print(f"wheel {os.path.basename(wheel)}: {len(names)} files, every module present")
 
 
@@ -53,6 +58,11 @@ def check_installed(repo):
         assert type(pickle.loads(pickle.dumps(e))) is batchdot.BatchDotError
     else:
         raise AssertionError("a batch mismatch was accepted")
+    # The console script the wheel installs next to the interpreter runs the CLI.
+    import subprocess
+    command = os.path.join(os.path.dirname(sys.executable), "batchdot")
+    info = subprocess.run([command, "info"], capture_output=True, text=True, check=True).stdout
+    assert info.startswith("batchdot "), info
     print(f"installed batchdot {batchdot.__version__} at {where}: {len(expected_modules(repo))} modules, ok")
 
 

@@ -49,6 +49,24 @@ def test_bad_thread_environment_warns_in_one_line(value):
     assert f"threads: {threads}" in proc.stdout
 
 
+@pytest.mark.parametrize("command", [["run", "x.npy", "y.npy", "-o", "out.npy"], ["demo"], ["bench"]])
+@pytest.mark.parametrize("value", ["0", "-1", "1025"])
+def test_every_threads_option_takes_1_to_1024_only(command, value):
+    """One rule (SetNumThreads'): leaving --threads out is the default, 0 is not a count."""
+    line = expect_failure(run_cli(*command, "--threads", value), 2)
+    assert f"between 1 and 1024, got {value}" in line, line
+
+
+def test_help_and_info_name_every_dtype_and_kernel():
+    run_help = run_cli("run", "--help").stdout
+    assert "bfloat16" in run_help and "float16" in run_help and "complex128" in run_help, run_help
+    info = run_cli("info").stdout
+    assert "float16 and bfloat16 on the same SIMD kernels" in info, info
+    assert "complex64/complex128 on the strided reference loop" in info, info
+    for dtype in ("float32", "float64", "float16", "bfloat16", "int32", "int64", "complex64", "complex128"):
+        assert dtype in info.split("dtypes:", 1)[1], (dtype, info)
+
+
 def test_bench_takes_t_and_checks_counts_like_run():
     proc = run_cli("bench", "-t", "1", "--filter", "seed", "--quick", timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -53,6 +53,12 @@ def one_gib_inputs(folder):
                         rng.standard_normal((256, 8, 1024), np.float32))
 
 
+HEAVY = os.environ.get("BATCHDOT_HEAVY_TESTS") == "1"
+
+
+# The fast equivalent (stopped at a named moment, then signalled) is in test_cli_kill.py.
+@pytest.mark.skipif(not HEAVY, reason="heavy (twelve 1 GiB runs signalled after real delays): "
+                                      "BATCHDOT_HEAVY_TESTS=1, which .ci/run sets")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_signals_remove_the_temporary_file(tmp_path, sig):
     xp, yp = one_gib_inputs(tmp_path)
@@ -80,9 +86,8 @@ def test_not_enough_disk_space_fails_up_front(tmp_path):
     # K = 0: empty inputs, and a result of zeros of 1000 x 10^6 x 10^6 float32 (4.0 PB).
     xp, yp = write_inputs(tmp_path, np.zeros((1000, 10**6, 0), np.float32), np.zeros((1000, 0, 10**6), np.float32))
     out = tmp_path / "out.npy"
-    start = time.monotonic()
+    # Refused before any work (a 4.0 PB result could not be computed within run_cli's timeout).
     line = expect_failure(run_cli("run", xp, yp, "-o", out), 1, str(out))
-    assert time.monotonic() - start < 30
     assert "not enough space" in line and "4.0 PB (1000 x 1000000 x 1000000 float32)" in line and "available" in line, line
 
 

@@ -6,6 +6,7 @@ line, exit status 1, and no output or temporary file; nothing hangs (every run h
 The binary is build/bin/batchdot-mpi or $BATCHDOT_MPI; mpirun comes from Debian's openmpi-bin.
 """
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -141,6 +142,114 @@ def test_malformed_command_line_is_status_2(tmp_path):
     assert proc.returncode == 2 and len(error_lines(proc)) == 1, proc.stderr
 
 
+HEAVY = os.environ.get("BATCHDOT_HEAVY_TESTS") == "1"
+heavy = pytest.mark.skipif(not HEAVY, reason="heavy (1 GiB results, real-time signals): BATCHDOT_HEAVY_TESTS=1, "
+                                            "which .ci/run sets; the stop-point tests above cover the same paths")
+
+
+def small_problem(tmp_path):
+    """12 items, 4 per chunk: every rank of 2 writes in two rounds, so 'chunk' stops mid-result."""
+    rng = np.random.default_rng(11)
+    x, y = small_ints(rng, (12, 40, 9), np.float32), small_ints(rng, (12, 9, 30), np.float32)
+    xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(xp, x)
+    np.save(yp, y)
+    return x, y, [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-q", "-n", "2", MPI_CLI, "run", xp, yp,
+                  "-o", tmp_path / "out.npy", "--chunk-bytes", str(4 * 40 * 30 * 4)]
+
+
+def start_stopped_ranks(command, stage, ranks=2):
+    """Starts mpirun with every rank stopping itself at `stage`; returns (mpirun, rank pids) once all said so."""
+    env = dict(MPI_ENV, BATCHDOT_TEST_STOP_AT=stage)
+    proc = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    pids = []
+    while len(pids) < ranks:
+        line = proc.stderr.readline().decode()
+        assert line, f"mpirun ended before {ranks} ranks stopped at {stage}: {pids}"
+        if line.startswith(f"batchdot: test stop at {stage} (pid "):
+            pids.append(int(line.rsplit(" ", 1)[1].rstrip(")\n")))
+    return proc, pids
+
+
+def wait_until_gone(pids):
+    """Returns once every process in `pids` has exited (pidfd: an event, not a poll)."""
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue
+        try:
+            ready, _, _ = select.select([fd], [], [], 120)
+            assert ready, f"rank {pid} still runs"
+        finally:
+            os.close(fd)
+
+
+@pytest.mark.parametrize("stage", ["created", "chunk", "synced"])
+def test_sigkill_leaves_a_temporary_the_next_run_removes(tmp_path, stage):
+    """MPI-IO needs a name every rank can open, so a SIGKILL of the ranks leaves the named temporary;
+    the next run to the same -o removes it (one line) and writes the result."""
+    x, y, command = small_problem(tmp_path)
+    proc, pids = start_stopped_ranks(command, stage)
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=120)
+        assert proc.returncode != 0
+        wait_until_gone(pids)
+        left = leftovers(tmp_path)
+        assert len(left) == 1 and not (tmp_path / "out.npy").exists(), left
+        again = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=180, env=MPI_ENV)
+        assert again.returncode == 0, again.stderr
+        assert again.stderr.splitlines() == [f"batchdot: removed '{tmp_path / left[0]}' ("
+                                             f"{again.stderr.split(' (', 1)[1].split(')')[0]}), left by process "
+                                             f"{left[0].split('.tmp.')[1].split('.')[0]}, which no longer runs"]
+        assert leftovers(tmp_path) == []
+        np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), oracle(x, y))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.mark.parametrize("target", ["mpirun", "rank 0"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_leaves_no_file(tmp_path, target, sig):
+    """Signalling mpirun (Ctrl-C) or one rank (a batch system's cancel) mid-write removes the temporary file;
+    a signalled rank exits 128 + N and mpirun passes that on. The ranks are stopped mid-write, signalled,
+    then continued."""
+    _, _, command = small_problem(tmp_path)
+    proc, pids = start_stopped_ranks(command, "chunk")
+    try:
+        os.kill(proc.pid if target == "mpirun" else pids[0], sig)
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+        proc.communicate(timeout=120)
+        wait_until_gone(pids)
+        assert leftovers(tmp_path) == []
+        out = tmp_path / "out.npy"
+        if target == "rank 0":
+            assert proc.returncode == 128 + sig
+            assert not out.exists()
+        else:
+            # mpirun's own status is Open MPI's (1); it acts on SIGINT/SIGHUP only after a delay, and
+            # continued ranks may finish within it: then the result is whole, never partly written.
+            assert proc.returncode != 0
+            assert not out.exists() or out.stat().st_size == 128 + 12 * 40 * 30 * 4
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_progress_counts_every_rank(tmp_path):
+    _, _, command = small_problem(tmp_path)
+    proc = subprocess.run(list(map(str, command + ["--progress"])), capture_output=True, text=True, timeout=180,
+                          env=MPI_ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert "12/12 items" in proc.stderr, proc.stderr  # rank 0 prints the sum of both ranks' rounds
+
+
 def one_gib_problem(tmp_path):
     rng = np.random.default_rng(10)
     xp, yp = tmp_path / "x.npy", tmp_path / "y.npy"
@@ -158,9 +267,10 @@ def wait_for_temporary_file(folder, present, seconds=60):
     raise AssertionError(f"temporary file still {'absent' if present else 'present'}: {leftovers(folder)}")
 
 
+@heavy
 @pytest.mark.parametrize("target", ["mpirun", "rank 0"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
-def test_a_signal_leaves_no_file(tmp_path, target, sig):
+def test_a_signal_during_a_1_gib_write_leaves_no_file(tmp_path, target, sig):
     """Signalling mpirun (Ctrl-C) or one rank (a batch system's cancel) mid-write removes the temporary file,
     also when mpirun exits without waiting for its ranks (they die with it: PR_SET_PDEATHSIG)."""
     xp, yp = one_gib_problem(tmp_path)

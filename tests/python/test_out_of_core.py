@@ -167,14 +167,37 @@ print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def run_limited(*args):
-    """Runs the CLI under RLIMIT_DATA = LIMIT; returns (exit status, peak RSS in bytes, stderr)."""
-    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, str(LIMIT), CLI, *map(str, args)],
+def run_limited(*args, limit=LIMIT):
+    """Runs the CLI under RLIMIT_DATA = `limit`; returns (exit status, peak RSS in bytes, stderr)."""
+    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, str(limit), CLI, *map(str, args)],
                           capture_output=True, text=True, timeout=600)
     status, peak_kib = map(int, proc.stdout.split())
     return status, peak_kib * 1024, proc.stderr
 
 
+HEAVY = os.environ.get("BATCHDOT_HEAVY_TESTS") == "1"
+
+
+def test_a_result_eight_times_the_memory_limit(tmp_path):
+    """The fast equivalent of the 1 GiB run below: 256 MiB through 4 MiB chunks under a 32 MiB limit."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((64, 1024, 8), np.float32)  # 2 MiB
+    y = rng.standard_normal((64, 8, 1024), np.float32)
+    xp, yp, out = tmp_path / "x.npy", tmp_path / "y.npy", tmp_path / "out.npy"
+    save_c(xp, x)
+    save_c(yp, y)
+    limit = 32 << 20
+    status, _, err = run_limited("run", xp, yp, "-o", out, "-t", "1", "--in-memory", limit=limit)
+    assert status == 1 and "out of memory" in err, (status, err)
+    status, peak, err = run_limited("run", xp, yp, "-o", out, "-t", "1", "--chunk-bytes", str(4 << 20), limit=limit)
+    assert status == 0, err
+    assert peak < 48 << 20, f"peak RSS {peak / 2**20:.1f} MiB"
+    got = np.load(out, mmap_mode="r")
+    for b in (0, 63):
+        np.testing.assert_allclose(got[b], x[b] @ y[b], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.skipif(not HEAVY, reason="heavy (a 1 GiB result): BATCHDOT_HEAVY_TESTS=1, which .ci/run sets")
 def test_a_result_sixteen_times_the_memory_limit(tmp_path):
     rng = np.random.default_rng(6)
     x = rng.standard_normal((256, 1024, 8), np.float32)  # 8 MiB

@@ -20,6 +20,7 @@
 #include "batchdot/chunked_run.hpp"
 #include "batchdot/error.hpp"
 #include "core/byte_size.hpp"
+#include "batchdot/output_hooks.hpp"
 #include "batchdot/progress.hpp"
 #include "batchdot/signal_cleanup.hpp"
 #include "io/npy.hpp"
@@ -51,11 +52,8 @@ class Ranks {
     return false;
   }
 
-  uint64_t Max(uint64_t value) const {
-    unsigned long long mine = value, max = 0;
-    MPI_Allreduce(&mine, &max, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
-    return max;
-  }
+  uint64_t Max(uint64_t value) const { return Reduce(value, MPI_MAX); }
+  uint64_t Sum(uint64_t value) const { return Reduce(value, MPI_SUM); }
 
   std::string BroadcastFromRoot(std::string text) const {
     unsigned long long length = text.size();
@@ -66,6 +64,11 @@ class Ranks {
   }
 
  private:
+  static uint64_t Reduce(uint64_t value, MPI_Op op) {
+    unsigned long long mine = value, result = 0;
+    MPI_Allreduce(&mine, &result, 1, MPI_UNSIGNED_LONG_LONG, op, MPI_COMM_WORLD);
+    return result;
+  }
   int rank_ = 0, size_ = 1;
   void (*print_error_)(const std::string&);
 };
@@ -152,12 +155,16 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
   const std::string prefix = io::NpyPrefix(c.dtype, c.output_shape);
   const uint64_t total = prefix.size() + run->total_bytes();
 
-  // 2. Rank 0 names the temporary file and checks the space; all open it.
+  // 2. Rank 0 clears temporaries of killed runs, names the temporary file and
+  // checks the space; all open it. MPI-IO needs a name every rank can open, so
+  // this is the named temporary (a SIGKILL leaves it; the next run removes it).
   SharedFile file;
   std::string temp_name;
   std::tie(ok, message) = Try([&] {
     if (ranks.rank() != 0) return;
-    io::CheckFreeSpace(io::FolderOf(path), total, path, core::ShapeAndDTypeText(c.output_shape, c.dtype));
+    cli::RemoveStaleTemporariesOf(path);
+    io::CheckFreeSpace(io::FolderOf(path), total, path, core::ShapeAndDTypeText(c.output_shape, c.dtype),
+                       !options.no_space_margin);
     temp_name = io::TemporaryNpyPath(path);
   });
   if (!ranks.Agree(ok, message)) return 1;
@@ -183,14 +190,14 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
     Abandon(ranks, file);
     return 1;
   }
+  cli::TestStop("created");
 
   // 3. Each rank computes its items chunk by chunk; every round is collective.
   const auto [begin, end] = RangeOf(run->items(), ranks.rank(), ranks.size());
   const std::vector<cli::Chunk> chunks = run->Chunks(begin, end);
   const uint64_t rounds = ranks.Max(chunks.size());
-  uint64_t my_bytes = 0;
-  for (const cli::Chunk& chunk : chunks) my_bytes += chunk.bytes;
-  cli::Progress progress(ranks.rank() == 0 && cli::ShowProgress(options), my_bytes, run->item_bytes());
+  // Rank 0 draws the progress of all ranks: every round sums what each wrote.
+  cli::Progress progress(ranks.rank() == 0 && cli::ShowProgress(options), run->total_bytes(), run->item_bytes());
   for (uint64_t round = 0; round < rounds; ++round) {
     const cli::Chunk* chunk = round < chunks.size() ? &chunks[round] : nullptr;
     const void* data = nullptr;
@@ -209,7 +216,8 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
       Abandon(ranks, file);
       return 1;
     }
-    progress.Advance(bytes);
+    progress.Advance(ranks.Sum(bytes));
+    if (round == 0) cli::TestStop("chunk");
   }
 
   // 4. Flush and close everywhere, then rank 0 renames once all succeeded.
@@ -218,6 +226,7 @@ int RunSharded(const cli::RunOptions& options, void (*print_error)(const std::st
     Abandon(ranks, file);
     return 1;
   }
+  cli::TestStop("synced");
   code = MPI_File_close(&file.handle);
   if (!ranks.Agree(code == MPI_SUCCESS, path + ": cannot write: " + MpiErrorText(code))) {
     Abandon(ranks, file);

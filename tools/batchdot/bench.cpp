@@ -72,8 +72,8 @@ void RunBench(const BenchOptions& options) {
 Command AddBenchCommand(CLI::App& parent) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* app = parent.add_subcommand("bench", "Time the performance sweep and print one table");
-  app->add_option("-t,--threads", options->threads, "Thread counts to run (default: 1 2)")
-      ->check(ThreadCountValidator(false))
+  app->add_option("-t,--threads", options->threads, "Thread counts to run, each 1..1024 (default: 1 2)")
+      ->check(ThreadCountValidator())
       ->expected(1, 8);
   app->add_option("--filter", options->filter, "Only shapes whose name contains this text");
   app->add_option("--markdown", options->markdown_path, "Also write the report to this markdown file");

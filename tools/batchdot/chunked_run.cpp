@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 
+#include "batchdot/output_hooks.hpp"
 #include "batchdot/progress.hpp"
 #include "batchdot/signal_cleanup.hpp"
 #include "io/npy_file_writer.hpp"
@@ -199,14 +201,15 @@ void RunOutOfCore(const RunOptions& options) {
   io::CheckOutputPath(options.output_path);
   const RunProblem problem = OpenRunProblem(options);
   ChunkedRun run(problem, options);
-  const std::string temp_path = io::TemporaryNpyPath(options.output_path);
-  const SignalCleanupScope cleanup(temp_path);
-  io::NpyFileWriter writer(options.output_path, temp_path, problem.contraction.dtype,
-                           problem.contraction.output_shape);
+  RemoveStaleTemporariesOf(options.output_path);
+  io::NpyFileWriter writer(options.output_path, problem.contraction.dtype, problem.contraction.output_shape,
+                           RunOutputHooks(options), !options.no_space_margin);
   Progress progress(ShowProgress(options), run.total_bytes(), run.item_bytes());
+  bool first = true;
   for (const Chunk& chunk : run.Chunks(0, run.items())) {
     writer.WriteData(chunk.offset, run.Compute(chunk), chunk.bytes);
     progress.Advance(chunk.bytes);
+    if (std::exchange(first, false)) TestStop("chunk");
   }
   writer.Commit();
   progress.Finish();

@@ -72,7 +72,7 @@ class ChunkedRun {
 };
 
 // `batchdot run` out of core: checks -o, maps, resolves, then writes the result
-// chunk by chunk through a pre-sized temporary file that is renamed on success.
+// chunk by chunk through a pre-sized file that gets its name only on success.
 void RunOutOfCore(const RunOptions& options);
 
 }  // namespace batchdot::cli

@@ -15,15 +15,14 @@ std::string ShapeText(std::span<const int64_t> shape) {
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-CLI::Validator ThreadCountValidator(bool allow_default) {
+CLI::Validator ThreadCountValidator() {
   return CLI::Validator(
-      [allow_default](std::string& text) -> std::string {
+      [](std::string& text) -> std::string {
         int64_t n = 0;
         if (!CLI::detail::lexical_cast(text, n)) return "expected an integer thread count, got '" + text + "'";
-        if (allow_default && n == 0) return {};
         return ThreadCountProblem(n);
       },
-      allow_default ? "0 or 1..1024" : "1..1024", "threads");
+      "1..1024", "threads");
 }
 
 CallTiming TimeCalls(const std::function<void()>& call, double budget_seconds, int min_samples,

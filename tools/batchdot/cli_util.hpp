@@ -12,9 +12,9 @@ namespace batchdot::cli {
 // NumPy's repr of a shape: "(10, 12, 4, 5)", "(5,)", "()".
 std::string ShapeText(std::span<const int64_t> shape);
 
-// --threads values: batchdot::ThreadCountProblem's rule (1..kMaxThreads), or 0
-// ("the default") when `allow_default`.
-CLI::Validator ThreadCountValidator(bool allow_default);
+// --threads values: batchdot::ThreadCountProblem's rule (1..kMaxThreads), the
+// one rule of SetNumThreads and the Python module; leaving --threads out is the default.
+CLI::Validator ThreadCountValidator();
 
 struct CallTiming {
   double median_us = 0;

@@ -101,9 +101,9 @@ Command AddDemoCommand(CLI::App& parent) {
   auto threads = std::make_shared<int>(0);
   CLI::App* app =
       parent.add_subcommand("demo", "Run the seed examples, check them and time the first");
-  app->add_option("-t,--threads", *threads, "Worker threads; 0 uses the default")
-      ->check(ThreadCountValidator(true))
-      ->capture_default_str();
+  app->add_option("-t,--threads", *threads,
+                  "Worker threads; default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
+      ->check(ThreadCountValidator());
   return {app, [threads] {
             Options options;
             options.num_threads = *threads;

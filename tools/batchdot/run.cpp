@@ -5,6 +5,7 @@
 #include "batchdot/batchdot.hpp"
 #include "batchdot/chunked_run.hpp"
 #include "batchdot/commands.hpp"
+#include "batchdot/output_hooks.hpp"
 #include "batchdot/run_options.hpp"
 #include "batchdot/signal_cleanup.hpp"
 #include "io/npy.hpp"
@@ -18,6 +19,7 @@ namespace {
 void RunInMemory(const RunOptions& run) {
   InstallSignalCleanup();
   io::CheckOutputPath(run.output_path);
+  RemoveStaleTemporariesOf(run.output_path);
   io::NpyReadOptions read_options;
   read_options.allow_trailing = run.allow_trailing;
   read_options.accept_bfloat16 = run.bf16;

@@ -55,13 +55,14 @@ bool ShowProgress(const RunOptions& options) {
 
 void AddRunOptions(CLI::App& app, RunOptions& options) {
   app.add_option("X.npy", options.x_path,
-                 "First operand (.npy: float32, float64, int32, int64, float16, "
-                 "complex64, complex128; any version, byte order or layout)")
+                 "First operand (.npy: float32, float64, int32, int64, float16, complex64, "
+                 "complex128, and bfloat16 with --bf16; any version, byte order or layout)")
       ->required();
   app.add_option("Y.npy", options.y_path, "Second operand (.npy)")->required();
   app.add_option("-o,--output", options.output_path,
                  "Result (.npy, little-endian C order); computed in batch chunks into a "
-                 "pre-sized temporary file in the same folder, then synced and renamed")
+                 "pre-sized unnamed file in the same folder (a hidden .NAME.tmp.PID.* file where "
+                 "the file system has no O_TMPFILE), synced, then given its name")
       ->required();
   app.add_option("--axes", options.axes_text,
                  "Contracted axes: A (both operands) or A,B; negative values count from the end. "
@@ -75,14 +76,13 @@ void AddRunOptions(CLI::App& app, RunOptions& options) {
   app.add_option("--api", options.api, "Which framework's rules to follow")
       ->check(CLI::IsMember({"keras", "mindspore"}))
       ->capture_default_str();
-  app.add_option(
-         "-t,--threads", options.threads,
-         "Worker threads; 0 uses BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
-      ->check(ThreadCountValidator(/*allow_default=*/true))
-      ->capture_default_str();
+  app.add_option("-t,--threads", options.threads,
+                 "Worker threads; default BATCHDOT_NUM_THREADS, then OMP_NUM_THREADS, then all CPUs")
+      ->check(ThreadCountValidator());
   app.add_flag(
       "--reference", options.reference,
-      "Use the naive reference implementation (a slow cross-check) instead of the fast path");
+      "Use the naive reference loop (a slow cross-check) instead of the optimised kernels "
+      "(complex64/complex128 always run on it)");
   app.add_flag("--allow-trailing", options.allow_trailing,
                "Accept input files with bytes after the data");
   app.add_flag("--bf16", options.bf16, "Read inputs with descr '<V2' or 'bfloat16' as bfloat16");
@@ -90,12 +90,18 @@ void AddRunOptions(CLI::App& app, RunOptions& options) {
       "--progress", options.progress,
       "Print progress (items done, rate, time left) on stderr even when it is not a terminal");
   app.add_flag("-q,--quiet", options.quiet, "Never print progress")->excludes(progress);
+  app.add_flag("--no-space-margin", options.no_space_margin,
+               "Write the result even if it leaves less than the larger of 1% of the file system "
+               "and 256 MiB free (the margin is never more than the file system's size)");
   // Hidden (empty group): measurement and test aids, not part of the interface.
   app.add_flag("--in-memory", options.in_memory,
                "Compute the whole result in memory, then write it")
       ->group("");
   app.add_option("--chunk-bytes", options.chunk_bytes, "Out-of-core memory budget per chunk")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->group("");
+  app.add_flag("--named-temporary", options.named_temporary,
+               "Write through the named temporary even where O_TMPFILE works")
       ->group("");
 }
 

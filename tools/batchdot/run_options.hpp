@@ -20,10 +20,12 @@ struct RunOptions {
   bool bf16 = false;
   bool progress = false;  // force progress lines even when stderr is not a terminal
   bool quiet = false;     // never print progress
+  bool no_space_margin = false;  // accept a result that leaves less than the margin free
   // Hidden, for tests and measurements: the whole result in memory (the old
   // path), and the out-of-core chunk budget in bytes.
   bool in_memory = false;
   int64_t chunk_bytes = 0;  // 0: the default budget
+  bool named_temporary = false;  // never the unnamed O_TMPFILE (tests of the fallback)
 };
 
 // Adds the operands, -o and every run option to `app` (a `run` subcommand).

@@ -14,17 +14,9 @@ namespace batchdot::cli {
 void InstallSignalCleanup();
 
 // Names the temporary file a signal must remove. Arm before the file is
-// created; disarm once it has been renamed or removed. One file at a time.
+// created; disarm once it has been renamed or removed. One file at a time
+// (io::OutputHooks call these while a named temporary exists).
 void ArmSignalCleanup(const std::string& temp_path);
 void DisarmSignalCleanup();
-
-// Arms on construction, disarms on destruction.
-class SignalCleanupScope {
- public:
-  explicit SignalCleanupScope(const std::string& temp_path) { ArmSignalCleanup(temp_path); }
-  ~SignalCleanupScope() { DisarmSignalCleanup(); }
-  SignalCleanupScope(const SignalCleanupScope&) = delete;
-  SignalCleanupScope& operator=(const SignalCleanupScope&) = delete;
-};
 
 }  // namespace batchdot::cli
