@@ -164,7 +164,7 @@ TEST(Plan, UnitAndZeroAxes) {
 }
 
 TEST(Plan, ForcedFamilyFallsBackWhenItCannotRun) {
-  const Views big = KerasViews({2, 40, 40}, {2, 40, 40});
+  const Views big = KerasViews({2, 40, 600}, {2, 600, 40});  // k > kSmallLongKMaxK: no small path
   EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kDot).path, KernelPath::kGeneric);
   EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kSmall).path, KernelPath::kGeneric);
   EXPECT_EQ(MakePlan(big.c, big.x(), big.y(), big.out(), KernelPath::kReference).path, KernelPath::kReference);

@@ -38,6 +38,12 @@ inline constexpr int64_t kSmallMaxN = 48;
 // and n; each item's B tile is loaded once into registers.
 inline constexpr int64_t kRegisterBMaxK = 8;
 
+// The small family's long-K path (small_long_k-inl.h): k up to this (the packed
+// GEMM's single KC block, so both give the same bits) when C rows are at most
+// three AVX-512 vectors (float32 n <= 48, float64 n <= 24).
+inline constexpr int64_t kSmallLongKMaxK = 512;
+inline constexpr int64_t kSmallLongKMaxRowBytes = 192;
+
 // Whether the small family reads B's columns in place from runs of `run`
 // elements (StridedGemm::b_run): every vector then lies inside one run or is two
 // whole runs of half a vector, on every target.

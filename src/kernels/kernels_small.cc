@@ -10,16 +10,17 @@
 #include "hwy/highway.h"
 #include "kernels/half_via_float.hpp"
 #include "kernels/small_gemm-inl.h"
+#include "kernels/small_long_k-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace batchdot::kernels {
 namespace HWY_NAMESPACE {
 
 void FillSmallKernels(KernelTable* t) {
-  t->f32.small = &SmallGemm<float>;
-  t->f64.small = &SmallGemm<double>;
-  t->f16.small = &HalfViaFloat<false, &SmallGemm<float>>;
-  t->bf16.small = &HalfViaFloat<true, &SmallGemm<float>>;
+  t->f32.small = &SmallFamily<float>;
+  t->f64.small = &SmallFamily<double>;
+  t->f16.small = &HalfViaFloat<false, &SmallFamily<float>>;
+  t->bf16.small = &HalfViaFloat<true, &SmallFamily<float>>;
 }
 
 }  // namespace HWY_NAMESPACE

@@ -97,6 +97,21 @@ void ReadRunsInPlace(Plan& plan) {
   plan.gathered_cols.clear();
 }
 
+// Issue 17 (training backward): float products with K in (kSmallMax,
+// kSmallLongKMaxK] and narrow C rows (float32 n <= 48, float64 n <= 24), which
+// the packed GEMM runs on mostly empty 12 x 32 tiles, go to the small family's
+// long-K path (same bits: one chain per element, as one KC block). Measured
+// 0.3-0.6x the GEMM's time there; narrow m with wide n (5 x 96 x 48) and float64
+// rows of 5 vectors were slower, so they stay on the GEMM. The half types keep
+// the GEMM too (bfloat16's dot-product kernel sums in pairs).
+bool ServesSmallLongK(DType dtype, const kernels::StridedGemm& g) {
+  int64_t element_bytes = 0;
+  if (dtype == DType::kFloat32) element_bytes = 4;
+  if (dtype == DType::kFloat64) element_bytes = 8;
+  return element_bytes != 0 && g.k > kernels::kSmallMax && g.k <= kernels::kSmallLongKMaxK &&
+         g.n * element_bytes <= kernels::kSmallLongKMaxRowBytes;
+}
+
 Axis MergedByOutput(const std::vector<Axis>& cols) {
   int64_t size = 1;
   for (const Axis& a : cols) size *= a.size;
@@ -230,6 +245,11 @@ Plan MakePlan(const Contraction& c, const TensorView& x, const TensorView& y, co
     plan.path = AutoPath(tile);
   } else {
     plan.path = CanHandle(force, tile) ? force : KernelPath::kGeneric;
+  }
+  if (((force == KernelPath::kAuto && plan.path == KernelPath::kGemm) ||
+       (force == KernelPath::kSmall && plan.path == KernelPath::kGeneric)) &&
+      ServesSmallLongK(plan.dtype, tile)) {
+    plan.path = KernelPath::kSmall;
   }
   if (gather && plan.path == KernelPath::kSmall) ReadRunsInPlace(plan);
   return plan;
