@@ -10,7 +10,8 @@ PACKAGES := cmake ninja-build g++ libhwy-dev libcli11-dev pybind11-dev python3-d
             clang-14 libclang-rt-14-dev llvm-14
 BENCH_PACKAGES := libopenblas0-pthread libopenblas-dev libeigen3-dev libxsmm-dev python3-matplotlib python3-torch
 
-.PHONY: all deps build run test bench bench-deps clean sanitize sanitize-asan sanitize-tsan fuzz
+.PHONY: all deps build run test bench bench-deps clean sanitize sanitize-asan sanitize-tsan fuzz \
+        frameworks frameworks-test fuzz-python
 
 all: build
 
@@ -60,6 +61,23 @@ fuzz: deps
 	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14
 	cmake --build build-fuzz -j2
 	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+	$(MAKE) fuzz-python
+
+# atheris over the Python front ends (venv/fuzz from PyPI), FUZZ_SECONDS.
+fuzz-python:
+	frameworks/make_venvs.sh fuzz
+	fuzz/python_frontends_run.sh venv/fuzz/bin/python $(FUZZ_SECONDS)
+
+# Framework conformance, from PyPI (make test stays Debian-only): venv/<fw> per
+# framework from frameworks/requirements/<fw>.txt, batchdot's wheel built once per
+# NumPy ABI, each framework's native op; a second run installs nothing.
+FRAMEWORK_VENVS := tensorflow jax mindspore
+frameworks: deps
+	frameworks/make_venvs.sh $(FRAMEWORK_VENVS)
+
+# Every framework suite with its venv's interpreter (torch: Debian's, on $(BUILD_DIR)).
+frameworks-test: frameworks build
+	frameworks/run_suites.sh $(BUILD_DIR)
 
 bench-deps:
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -71,4 +89,4 @@ bench: build bench-deps
 	bench/run_all.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pip dist
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pip build-frameworks dist

@@ -4,7 +4,8 @@ compiled `_batchdot` extension, which this file builds with the project's own
 CMakeLists.txt (target _batchdot only: no tests, no CLI) and copies in.
 
 Environment: BATCHDOT_CMAKE_ARGS adds CMake arguments; the CMake build folder is
-build-pip/ in the source tree, so a second install is incremental.
+build-pip/cmake in the source tree (BATCHDOT_PIP_BUILD_DIR overrides it, so that
+builds for another interpreter keep their own cache), so a second install is incremental.
 """
 import glob
 import os
@@ -31,7 +32,7 @@ class CMakeExtension(Extension):
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.path.join(ROOT, "build-pip", "cmake")
+        build_dir = os.environ.get("BATCHDOT_PIP_BUILD_DIR") or os.path.join(ROOT, "build-pip", "cmake")
         configure = [
             "cmake", "-S", ROOT, "-B", build_dir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
             f"-DPython3_EXECUTABLE={sys.executable}", "-DBATCHDOT_BUILD_TESTS=OFF", "-DBATCHDOT_BUILD_PYTHON=ON",

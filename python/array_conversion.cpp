@@ -49,13 +49,17 @@ std::string DescrName(PyObject* descr) {
   return py::str(py::handle(descr).attr("name")).cast<std::string>();
 }
 
+// A dtype's item size. The field moved in NumPy 2's descr struct; py::dtype's
+// accessor reads the right layout (pybind11 >= 2.12, which NumPy 2 needs anyway).
+int64_t DescrItemSize(PyObject* descr) { return py::reinterpret_borrow<py::dtype>(descr).itemsize(); }
+
 std::string DescrStr(PyObject* descr) { return py::str(py::handle(descr)).cast<std::string>(); }
 
 // Sets op.dtype/supported/dtype_name from a NumPy dtype. Returns false for
 // non-numeric dtypes (object, str, bytes, void, datetime).
 bool ClassifyDescr(PyObject* descr, Operand& op) {
   const auto* d = py::detail::array_descriptor_proxy(descr);
-  const int size = d->elsize;
+  const int size = static_cast<int>(DescrItemSize(descr));
   op.supported = true;
   switch (d->kind) {
     case 'f':
@@ -108,7 +112,7 @@ void FromNumpy(PyObject* arr, bool converted, py::handle original, Operand& op) 
                               " axes; batchdot supports at most " + std::to_string(kMaxDims));
   }
   const auto* d = py::detail::array_descriptor_proxy(a->descr);
-  const int64_t itemsize = d->elsize;
+  const int64_t itemsize = DescrItemSize(a->descr);
   bool copy = IsNonNativeByteOrder(d->byteorder) ||
               (a->flags & npy_api::NPY_ARRAY_ALIGNED_) == 0;
   for (int i = 0; i < a->nd && !copy; ++i) copy = itemsize == 0 || a->strides[i] % itemsize != 0;
@@ -214,7 +218,7 @@ PyObject* ResultDescr(DType dtype, const Operand& x, const Operand& y) {
 
 void SetFromArray(PyObject* arr, Output& output) {
   const auto* a = py::detail::array_proxy(arr);
-  const int64_t itemsize = py::detail::array_descriptor_proxy(a->descr)->elsize;
+  const int64_t itemsize = DescrItemSize(a->descr);
   output.data = a->data;
   output.ndim = a->nd;
   output.shape = reinterpret_cast<const int64_t*>(a->dimensions);
@@ -348,7 +352,7 @@ void PrepareOutput(const batchdot::Contraction& c, const Operand& x, const Opera
   if ((a->flags & npy_api::NPY_ARRAY_WRITEABLE_) == 0) {
     throw batchdot::Error(batchdot::ErrorKind::kShape, "out is read-only");
   }
-  const int64_t itemsize = d->elsize;
+  const int64_t itemsize = DescrItemSize(a->descr);
   bool staged = (a->flags & npy_api::NPY_ARRAY_ALIGNED_) == 0;
   int64_t byte_strides[kMaxDims];
   const bool empty = std::find(dims, dims + ndim, 0) != dims + ndim;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "dot_general_errors.hpp"
 #include "operand.hpp"
 
 namespace batchdot_py {
@@ -97,9 +98,11 @@ Contraction ResolveCall(Api api, const Operand& x, const Operand& y, PyObject* s
       break;
     }
     case Api::kDotGeneral: {
-      const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
-      c = Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
-        return batchdot::ResolveDotGeneral(a, b, dims);
+      c = WithDotGeneralErrors([&] {  // JAX's TypeError (dot_general_errors.hpp)
+        const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
+        return Resolve(api, x, y, [&](const TensorView& a, const TensorView& b) {
+          return batchdot::ResolveDotGeneral(a, b, dims);
+        });
       });
       break;
     }
