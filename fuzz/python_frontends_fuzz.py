@@ -42,12 +42,19 @@ def consume_dtype(fdp):
     return np.dtype(UNSUPPORTED[pick % len(UNSUPPORTED)])
 
 
-def consume_array(fdp, rank=None):
-    """An array with random values, then a random view of it (strides of every kind)."""
+def consume_shape(fdp, rank=None):
     if rank is None:
         rank = fdp.ConsumeIntInRange(0, 6)
-    shape = [fdp.ConsumeIntInRange(0, 4) for _ in range(rank)]
-    dtype = consume_dtype(fdp)
+    return [fdp.ConsumeIntInRange(0, 4) for _ in range(rank)]
+
+
+def consume_array(fdp, rank=None, shape=None, dtype=None):
+    """An array with random values, then a random view of it (strides of every kind)."""
+    if shape is None:
+        shape = consume_shape(fdp, rank)
+    rank = len(shape)
+    if dtype is None:
+        dtype = consume_dtype(fdp)
     values = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape) % 5 - 2
     try:
         a = values.astype(dtype)
@@ -100,7 +107,9 @@ def consume_dimension_numbers(fdp, xn, yn):
     if fdp.ConsumeIntInRange(0, 9) == 0:
         return consume_axes(fdp)
     def axes(n, rank):
-        return [fdp.ConsumeIntInRange(-1, rank) for _ in range(n)]
+        if fdp.ConsumeIntInRange(0, 7) == 0:
+            return [fdp.ConsumeIntInRange(-1, rank) for _ in range(n)]  # out of range now and then
+        return [fdp.ConsumeIntInRange(0, max(rank - 1, 0)) for _ in range(n)]
     nc, nb = fdp.ConsumeIntInRange(0, 2), fdp.ConsumeIntInRange(0, 2)
     spell = fdp.ConsumeIntInRange(0, 2)
     conv = [tuple, list, lambda v: np.asarray(v, np.int64)][spell]
@@ -120,8 +129,8 @@ def keras_pair(xn, yn, axes, mindspore):
     elif isinstance(axes, np.integer) and not mindspore:
         pair = (int(axes), int(axes))
     elif isinstance(axes, (tuple, list)) and len(axes) == 2 and all(
-            isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in axes) and not mindspore:
-        pair = (int(axes[0]), int(axes[1]))
+            isinstance(a, (int, np.integer)) for a in axes) and not mindspore:
+        pair = (int(axes[0]), int(axes[1]))  # Keras indexes shapes with them: bools and NumPy ints work
     else:
         return None
     a0, a1 = (pair[0] + xn if pair[0] < 0 else pair[0]), (pair[1] + yn if pair[1] < 0 else pair[1])
@@ -169,6 +178,7 @@ def check_error(exc, what):
     assert message and "\n" not in message, f"{what}: message is not one line: {message!r}"
 
 
+STATS = {"gradient": 0}  # for a look at what the inputs reach, not used by atheris
 FUNCTIONS = ["batch_dot", "mindspore.batch_dot", "dot_general", "batch_dot_grad", "mindspore.batch_dot_grad",
              "dot_general_grad"]
 
@@ -177,10 +187,32 @@ def TestOneInput(data):  # noqa: N802 - atheris' name
     fdp = atheris.FuzzedDataProvider(data)
     which = fdp.ConsumeIntInRange(0, len(FUNCTIONS) - 1)
     name = FUNCTIONS[which]
-    x = consume_array(fdp)
-    y = consume_array(fdp)
+    # Shapes that fit the axes most of the time, so that most calls compute.
+    def rank():
+        return fdp.ConsumeIntInRange(2, 6) if fdp.ConsumeIntInRange(0, 7) else fdp.ConsumeIntInRange(0, 1)
+    xs, ys = consume_shape(fdp, rank()), consume_shape(fdp, rank())
+    if "dot_general" in name:
+        spec = consume_dimension_numbers(fdp, len(xs), len(ys))
+        if fdp.ConsumeIntInRange(0, 4) and isinstance(spec, tuple) and len(spec) == 2:
+            try:
+                for xa_, ya_ in zip(list(spec[0][0]) + list(spec[1][0]), list(spec[0][1]) + list(spec[1][1])):
+                    if 0 <= int(xa_) < len(xs) and 0 <= int(ya_) < len(ys):
+                        ys[int(ya_)] = xs[int(xa_)]
+            except (TypeError, ValueError, IndexError):
+                pass
+    else:
+        spec = consume_axes(fdp)
+        if fdp.ConsumeIntInRange(0, 4) and xs and ys:
+            ys[0] = xs[0]
+            pair = keras_pair(len(xs), len(ys), spec, False)
+            if pair is not None:
+                ys[pair[1]] = xs[pair[0]]
+    dtype = consume_dtype(fdp)
+    if name.startswith("mindspore") and fdp.ConsumeIntInRange(0, 3):
+        dtype = np.dtype(np.float32)  # the only dtype MindSpore takes
+    x = consume_array(fdp, shape=xs, dtype=dtype)
+    y = consume_array(fdp, shape=ys, dtype=dtype if fdp.ConsumeIntInRange(0, 3) else None)
     xa, ya = np.asarray(x), np.asarray(y)
-    spec = consume_dimension_numbers(fdp, xa.ndim, ya.ndim) if "dot_general" in name else consume_axes(fdp)
     fn = {"batch_dot": batchdot.batch_dot, "mindspore.batch_dot": batchdot.mindspore.batch_dot,
           "dot_general": batchdot.dot_general, "batch_dot_grad": batchdot.batch_dot_grad,
           "mindspore.batch_dot_grad": batchdot.mindspore.batch_dot_grad,
@@ -188,6 +220,14 @@ def TestOneInput(data):  # noqa: N802 - atheris' name
     what = f"{name}({xa.shape} {xa.dtype}, {ya.shape} {ya.dtype}, {spec!r})"
     if name.endswith("_grad"):
         g = consume_array(fdp, rank=fdp.ConsumeIntInRange(0, 6))
+        if fdp.ConsumeIntInRange(0, 3):
+            try:  # the output's shape and dtype, as a caller passes it
+                forward = {"dot_general_grad": batchdot.dot_general, "batch_dot_grad": batchdot.batch_dot,
+                           "mindspore.batch_dot_grad": batchdot.mindspore.batch_dot}[name]
+                shaped = np.asarray(forward(x, y, spec))
+                g = consume_array(fdp, shape=list(shaped.shape), dtype=shaped.dtype)
+            except (ValueError, TypeError):
+                pass
         try:
             gx, gy = fn(x, y, g, spec)
         except Exception as exc:  # noqa: BLE001
@@ -195,6 +235,7 @@ def TestOneInput(data):  # noqa: N802 - atheris' name
             return
         # A bilinear f has <grad_x, x> = <g, f(x, y)> = <grad_y, y> (Euler's identity).
         ga = np.asarray(g)
+        STATS["gradient"] += 1
         assert gx.shape == xa.shape and gy.shape == ya.shape, f"{what}: gradient shapes {gx.shape} {gy.shape}"
         out = batchdot.dot_general(x, y, spec) if name == "dot_general_grad" else (
             batchdot.batch_dot(x, y, spec) if name == "batch_dot_grad" else batchdot.mindspore.batch_dot(x, y, spec))

@@ -192,6 +192,8 @@ def compare(tally, case, fw, bd, k=1, check_dtype=True):
             label = f"dtype differs: {dtype_name(want.dtype)} vs {dtype_name(got.dtype)}"
         elif not values_close(want, got, k):
             label = f"values differ ({dtype_name(want.dtype)})"
+            diff = np.abs(want.astype(np.complex128) - got.astype(np.complex128))
+            case = f"{case} [max |diff| {diff.max():.3g}, max |want| {np.abs(want.astype(np.complex128)).max():.3g}]"
     elif fw[0] == "error" and bd[0] == "error":
         if not set(fw[2]) & set(bd[2]):
             label = f"error class: framework {fw[1]} ({'/'.join(fw[2])}), batchdot {bd[1]} ({'/'.join(bd[2])})"

@@ -1,10 +1,11 @@
-"""mindspore.ops.batch_dot (PyNative) and mindspore.grad of it as the oracles of
+"""mindspore.ops.batch_dot (PyNative) and ops.GradOperation of it as the oracles of
 batchdot.mindspore.batch_dot / batch_dot_grad, on seeded random cases of every
 axes spelling and dtype; batchdot follows r2.1 (the founding document's
 version), and what MindSpore changed since is pinned by its own test below.
 Run: venv/mindspore/bin/python -m pytest tests/frameworks/test_mindspore.py
 """
 
+import copy
 import os
 
 os.environ.setdefault("GLOG_v", "3")
@@ -44,15 +45,17 @@ DOCUMENTED = {
     "error class: framework IndexError (IndexError), batchdot BatchDotError (ValueError)":
         "axis == rank: MindSpore's upper bound is off by one and it fails indexing the shape (IndexError); "
         "batchdot raises ValueError",
-    "framework raises ValueError, batchdot returns": "",
 }
+# A sum over zero terms: MindSpore 2.10.0's BatchMatMul leaves its output
+# uninitialised (whatever the allocator held), batchdot writes zeros.
+ZERO_K_DOCUMENTED = dict(DOCUMENTED)
+ZERO_K_DOCUMENTED["values differ (float32)"] = "contracted size 0: MindSpore returns nonzero values (uninitialised memory, it seems), batchdot zeros"
+GRAD_DOCUMENTED = dict(DOCUMENTED)
 
 
 def ms_outcome(fn):
-    out = run(fn)
-    if out[0] == "ok":
-        return ("ok", out[1].asnumpy())
-    return out
+    """PyNative runs lazily: some errors surface only when the result is read."""
+    return run(lambda: fn().asnumpy())
 
 
 def batch_size_zero(xs, ys):
@@ -62,16 +65,28 @@ def batch_size_zero(xs, ys):
 def test_ops_batch_dot():
     rng, _ = seeded_rng("mindspore")
     tally = Tally("mindspore.ops.batch_dot (PyNative)", DOCUMENTED)
+    empty = Tally("mindspore.ops.batch_dot (PyNative), contracted size 0", ZERO_K_DOCUMENTED)
+    retried = Tally("mindspore.ops.batch_dot (PyNative), calls repeated after a ValueError", {
+        "first call raised ValueError, the same call then returned": "MindSpore 2.10.0 state-dependent failure"})
     for _ in range(case_count(5000)):
         xs, ys, axes = random_keras_case(rng)
         da = DTYPES[int(rng.integers(0, len(DTYPES)))]
         db = da if rng.random() > 0.05 else DTYPES[int(rng.integers(0, len(DTYPES)))]
         x, y = random_array(rng, xs, da), random_array(rng, ys, db)
         case = f"{xs} {dtype_name(da)} x {ys} {dtype_name(db)} axes={axes!r}"
-        fw = ms_outcome(lambda: ops.batch_dot(Tensor(x), Tensor(y), axes))
+        fw = ms_outcome(lambda: ops.batch_dot(Tensor(x), Tensor(y), copy.copy(axes)))  # it edits lists
         bd = run(lambda: batchdot.mindspore.batch_dot(x, y, axes))
-        compare(tally, case, fw, bd, keras_k(xs, ys, axes) if fw[0] == "ok" else 1)
-    assert not tally.undocumented(), "\n".join(tally.lines())
+        if fw[0] == "error" and fw[1] == "ValueError" and bd[0] == "ok":
+            # MindSpore 2.10.0 PyNative now and then fails a valid call with BatchMatMul's
+            # ValueError after earlier calls, and the same call succeeds when repeated.
+            again = ms_outcome(lambda: ops.batch_dot(Tensor(x), Tensor(y), copy.copy(axes)))
+            retried.record("first call raised ValueError, the same call then returned" if again[0] == "ok"
+                           else None, case)
+            fw = again if again[0] == "ok" else fw
+        k = keras_k(xs, ys, axes) if fw[0] == "ok" else 1
+        compare(empty if fw[0] == "ok" and k == 0 else tally, case, fw, bd, k)
+    for t in (tally, empty, retried):
+        assert not t.undocumented(), "\n".join(t.lines())
 
 
 def test_changed_since_r21():
@@ -85,25 +100,41 @@ def test_changed_since_r21():
     assert hasattr(ops, "batch_dot")  # deprecated since 2.8/2.9, still present in 2.10.0
 
 
+def test_list_axes_edited_in_place():
+    """MindSpore normalises a list `axes` in the caller's list (2.10.0); batchdot leaves it alone."""
+    x = np.ones((2, 6, 4), np.float32)
+    y = np.ones((2, 4, 3), np.float32)
+    axes = [-1, -2]
+    ops.batch_dot(Tensor(x), Tensor(y), axes).asnumpy()
+    assert axes == [2, 1]
+    axes = [-1, -2]
+    batchdot.mindspore.batch_dot(x, y, axes)
+    assert axes == [-1, -2]
+
+
 def test_grad():
     rng, _ = seeded_rng("mindspore-grad")
-    tally = Tally("mindspore.grad(mindspore.ops.batch_dot)", DOCUMENTED)
+    tally = Tally("mindspore.ops.GradOperation(mindspore.ops.batch_dot)", GRAD_DOCUMENTED)
+    empty = Tally("mindspore.ops.GradOperation(mindspore.ops.batch_dot), a zero-size axis", ZERO_K_DOCUMENTED)
     done = 0
     while done < case_count(5000) // 5:
         xs, ys, axes = random_keras_case(rng)
         x, y = random_array(rng, xs, np.float32), random_array(rng, ys, np.float32)
-        fwd = ms_outcome(lambda: ops.batch_dot(Tensor(x), Tensor(y), axes))
+        fwd = ms_outcome(lambda: ops.batch_dot(Tensor(x), Tensor(y), copy.copy(axes)))
         if fwd[0] != "ok" or batch_size_zero(xs, ys):
             continue
         done += 1
         g = random_array(rng, fwd[1].shape, np.float32)
-        gt = Tensor(g)
-        grad_fn = ms.grad(lambda a, b: (ops.batch_dot(a, b, axes) * gt).sum(), grad_position=(0, 1))
-        fg = run(lambda: [t.asnumpy() for t in grad_fn(Tensor(x), Tensor(y))])
+        # GradOperation with the upstream gradient as sens (no sum(): its Tile is limited to 8-D,
+        # and 6-D x 5-D results have rank 9).
+        grad_fn = ops.GradOperation(get_all=True, sens_param=True)(
+            lambda a, b: ops.batch_dot(a, b, copy.copy(axes)))
+        fg = run(lambda: [t.asnumpy() for t in grad_fn(Tensor(x), Tensor(y), Tensor(g))])
         bg = run(lambda: batchdot.mindspore.batch_dot_grad(x, y, g, axes))
         width = max([1] + list(xs) + list(ys)) * 9
         for i, name in enumerate(("grad_x1", "grad_x2")):
             fo = ("ok", fg[1][i]) if fg[0] == "ok" else fg
             bo = ("ok", bg[1][i]) if bg[0] == "ok" else bg
-            compare(tally, f"{xs} x {ys} axes={axes!r} {name}", fo, bo, width)
-    assert not tally.undocumented(), "\n".join(tally.lines())
+            compare(empty if 0 in xs + ys else tally, f"{xs} x {ys} axes={axes!r} {name}", fo, bo, width)
+    for t in (tally, empty):
+        assert not t.undocumented(), "\n".join(t.lines())
