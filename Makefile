@@ -13,7 +13,8 @@ FUZZ_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
 PACKAGES := $(RUN_PACKAGES) $(TEST_PACKAGES) $(FUZZ_PACKAGES)
 BENCH_PACKAGES := libbenchmark-dev libopenblas0-pthread libopenblas-dev libeigen3-dev libxsmm-dev python3-matplotlib python3-torch
 
-.PHONY: all deps deps-run deps-test deps-fuzz build build-run run test bench bench-deps clean sanitize sanitize-asan sanitize-tsan fuzz
+.PHONY: all deps deps-run deps-test deps-fuzz build build-run run test bench bench-deps clean sanitize sanitize-asan sanitize-tsan fuzz \
+        frameworks frameworks-test fuzz-python
 
 all: build
 
@@ -91,6 +92,23 @@ fuzz: deps-fuzz
 	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS=$(FEW_SIMD_TARGETS)
 	cmake --build build-fuzz -j2
 	fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+	$(MAKE) fuzz-python
+
+# atheris over the Python front ends (venv/fuzz from PyPI), FUZZ_SECONDS.
+fuzz-python:
+	frameworks/make_venvs.sh fuzz
+	fuzz/python_frontends_run.sh venv/fuzz/bin/python $(FUZZ_SECONDS)
+
+# Framework conformance, from PyPI (make test stays Debian-only): venv/<fw> per
+# framework from frameworks/requirements/<fw>.txt, batchdot's wheel built once per
+# NumPy ABI, each framework's native op; a second run installs nothing.
+FRAMEWORK_VENVS := tensorflow jax mindspore
+frameworks: deps
+	frameworks/make_venvs.sh $(FRAMEWORK_VENVS)
+
+# Every framework suite with its venv's interpreter (torch: Debian's, on $(BUILD_DIR)).
+frameworks-test: frameworks build
+	frameworks/run_suites.sh $(BUILD_DIR)
 
 bench-deps:
 	$(call install_missing,$(BENCH_PACKAGES))
@@ -99,4 +117,4 @@ bench: build bench-deps
 	bench/run_all.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pip dist
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pip build-frameworks dist

@@ -6,7 +6,8 @@ batchdot_cli only: no tests) and copies in; the `batchdot` console script
 (batchdot._cli) runs that binary.
 
 Environment: BATCHDOT_CMAKE_ARGS adds CMake arguments; the CMake build folder is
-build-pip/ in the source tree, so a second install is incremental.
+build-pip/cmake in the source tree (BATCHDOT_PIP_BUILD_DIR overrides it, so that
+builds for another interpreter keep their own cache), so a second install is incremental.
 BATCHDOT_BUILD_DIR names an existing CMake build folder to take both targets
 from instead (configured already: only the two targets are brought up to date),
 so `make test`'s packaging check reuses the build it has just made.
@@ -82,7 +83,8 @@ def announce_build(build_dir, fresh):
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
         reuse = os.environ.get("BATCHDOT_BUILD_DIR")
-        build_dir = os.path.abspath(reuse) if reuse else os.path.join(ROOT, "build-pip", "cmake")
+        build_dir = os.path.abspath(reuse) if reuse else (
+            os.environ.get("BATCHDOT_PIP_BUILD_DIR") or os.path.join(ROOT, "build-pip", "cmake"))
         configured = os.path.exists(os.path.join(build_dir, "CMakeCache.txt"))
         announce_build(build_dir, fresh=not configured)
         configure = [

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "dot_general_errors.hpp"
 #include "operand.hpp"
 #include "semantics/mindspore_dtype_names.hpp"
 
@@ -73,9 +74,11 @@ Contraction ResolveCall(Api api, const Operand& x, const Operand& y, PyObject* s
       break;
     }
     case Api::kDotGeneral: {
-      const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
-      c = Resolve(x, y, [&](const TensorView& a, const TensorView& b) {
-        return batchdot::ResolveDotGeneral(a, b, dims);
+      c = WithDotGeneralErrors([&] {  // JAX's TypeError (dot_general_errors.hpp)
+        const batchdot::DotDimensionNumbers dims = ToDimensionNumbers(spec);
+        return Resolve(x, y, [&](const TensorView& a, const TensorView& b) {
+          return batchdot::ResolveDotGeneral(a, b, dims);
+        });
       });
       break;
     }

@@ -5,6 +5,7 @@
 #include "calls.hpp"
 #include "grad_calls.hpp"
 #include "dlpack_result.hpp"
+#include "dot_general_errors.hpp"
 #include "operand.hpp"
 
 namespace py = pybind11;
@@ -192,6 +193,7 @@ PYBIND11_MODULE(_batchdot, m) {
   batchdot_py::SetExceptionClasses(value_error, dtype_error);
   m.add_object("BatchDotError", py::reinterpret_borrow<py::object>(value_error));
   m.add_object("DTypeError", py::reinterpret_borrow<py::object>(dtype_error));
+  batchdot_py::AddDotGeneralError(m.ptr(), value_error);  // dot_general's TypeError, as JAX
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

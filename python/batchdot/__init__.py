@@ -19,7 +19,8 @@ Public names:
     batch_dot_grad, mindspore.batch_dot_grad, dot_general_grad: gradients, -> (grad_x, grad_y)
     torch: batch_dot / dot_general on torch tensors, with autograd (import batchdot.torch)
     set_num_threads(n), get_num_threads(), build_info(), __version__
-    BatchDotError (a ValueError), DTypeError (a TypeError)
+    BatchDotError (a ValueError), DTypeError (a TypeError),
+    DotGeneralError (dot_general's shape errors: a BatchDotError and a TypeError, as JAX)
 
 The functions are the compiled ones themselves (no Python wrapper in between), so a
 call costs about as much as numpy.matmul's. Their errors are
@@ -31,6 +32,7 @@ boundaries. A result that cannot be allocated raises MemoryError naming its size
 from ._batchdot import (  # noqa: F401
     BatchDotError,
     DLPackResult,
+    DotGeneralError,
     DTypeError,
     __version__,
     batch_dot,
@@ -46,6 +48,7 @@ from . import keras, mindspore  # noqa: E402,F401
 __all__ = [
     "BatchDotError",
     "DLPackResult",
+    "DotGeneralError",
     "DTypeError",
     "__version__",
     "batch_dot",
