@@ -102,8 +102,11 @@ fuzz-python:
 # Framework conformance, from PyPI (make test stays Debian-only): venv/<fw> per
 # framework from frameworks/requirements/<fw>.txt, batchdot's wheel built once per
 # NumPy ABI, each framework's native op; a second run installs nothing.
+# ccache: the wheel and the three op libraries compile the same core sources, in
+# four build folders; with ccache (CCACHE_BASEDIR = the tree) the core compiles once.
 FRAMEWORK_VENVS := tensorflow jax mindspore
 frameworks: deps
+	$(call install_missing,ccache)
 	frameworks/make_venvs.sh $(FRAMEWORK_VENVS)
 
 # Every framework suite with its venv's interpreter (torch: Debian's, on $(BUILD_DIR)).

@@ -20,6 +20,13 @@ quiet_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
   --markdown "$out/compare.md" --json "$out/compare.json"
 PYTHONPATH=build/python /usr/bin/python3 bench/torch_grad_bench.py --threads 1 2 --json "$out/torch_grad.json" | tee "$out/torch_grad.md"
 PYTHONPATH=build/python /usr/bin/python3 bench/torch_call_bench.py --threads 1 2 --json "$out/torch_call.json" | tee "$out/torch_call.md"
+# Framework rows where `make frameworks` made the venv (batchdot installed in it, PYTHONPATH unset).
+[ -x venv/tensorflow/bin/python ] && env -u PYTHONPATH venv/tensorflow/bin/python bench/frameworks/tensorflow_bench.py \
+  --threads 2 --markdown "$out/tensorflow.md"
+[ -x venv/jax/bin/python ] && env -u PYTHONPATH venv/jax/bin/python bench/frameworks/jax_bench.py \
+  --threads 1 2 --markdown "$out/jax.md" --json "$out/jax.json"
+[ -x venv/mindspore/bin/python ] && env -u PYTHONPATH venv/mindspore/bin/python bench/frameworks/mindspore_bench.py \
+  --threads 2 | tee "$out/mindspore.md"
 "${quiet_env[@]}" PYTHONPATH=build/python /usr/bin/python3 bench/dask_bench.py --markdown "$out/dask.md" --json "$out/dask.json"
 
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHDOT_BUILD_PEER_BENCH=ON \

@@ -4,7 +4,7 @@ q @ k^T) and batch_dot(weights, v, axes=(2, 1)). The training step is
 jax.jit(jax.grad(...)) with plain SGD on synthetic data whose targets come from a
 fixed random "teacher" layer of the same shape.
 
-    PYTHONPATH=build/python venv/jax/bin/python examples/jax_train.py --steps 400
+    venv/jax/bin/python examples/jax_train.py --steps 400
 
 Prints the loss every 50 steps and exits non-zero if it did not fall at least
 tenfold (measured: 0.338 at step 0, 0.00047 at step 399; 5 s of CPU, 17 s wall on

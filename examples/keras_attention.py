@@ -1,7 +1,7 @@
 """A Keras model with a dot-product attention block, trained with batchdot's BatchDot layer.
 
-Usage (TensorFlow venv, with the built package on the path):
-    PYTHONPATH=build/python venv/tensorflow/bin/python examples/keras_attention.py [--epochs N]
+Usage (the TensorFlow venv of `make frameworks`, batchdot installed in it):
+    venv/tensorflow/bin/python examples/keras_attention.py [--epochs N]
 
 The model was written against ``keras.layers.Dot``; porting it to batchdot is the one changed
 import below (``BatchDot`` takes Dot's ``axes`` and computes tf.keras.backend.batch_dot on

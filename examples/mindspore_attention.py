@@ -8,7 +8,7 @@ model scores tokens against the projected query (a batch_dot over the feature
 axis), attends over them (a second batch_dot, weights x tokens) and classifies
 from the attended vector's similarity to every token.
 
-    PYTHONPATH=build-ms/python /work/venvs/mindspore/bin/python examples/mindspore_attention.py [--graph]
+    venv/mindspore/bin/python examples/mindspore_attention.py [--graph]
 
 Runs in well under a minute on 2 cores; prints the loss every 20 steps (falling)
 and the accuracy on held-out data at the end. --graph compiles the train step

@@ -46,6 +46,18 @@ if [ -f tests/docs/doc_blocks.py ]; then
     env -u PYTHONPATH /usr/bin/python3 tests/docs/doc_blocks.py --tag "$fw" --python "$venv_root/$fw/bin/python" || status=1
   done
 fi
+# The examples: each trains a small model in its framework and must show the loss falling.
+example() {  # example NAME PYTHON SCRIPT [ARGS...]
+  local name=$1 python=$2 script=$3 start=$SECONDS
+  shift 3
+  echo "--- example $name: $script $*"
+  env -u PYTHONPATH "$python" "$script" "$@" || status=1
+  echo "--- example $name took $((SECONDS - start)) s"
+}
+example keras "$venv_root/tensorflow/bin/python" examples/keras_attention.py
+example jax "$venv_root/jax/bin/python" examples/jax_train.py
+example mindspore "$venv_root/mindspore/bin/python" examples/mindspore_attention.py
+example mindspore-graph "$venv_root/mindspore/bin/python" examples/mindspore_attention.py --graph
 echo "=== conformance case counts"
 for s in "${summaries[@]}"; do
   if [ -f "$s" ]; then grep -E '^[^ ].*cases' "$s"; else echo "$(basename "$s" .txt): no summary (suite failed early)"; fi
