@@ -49,15 +49,6 @@ def make_data(rng, n, hidden):
     return Tensor(tokens), Tensor(query), Tensor(labels)
 
 
-def absorb_numpy2_first_op_failure():
-    """MindSpore 2.10.0's wheel is built against NumPy 1.x: under NumPy 2 the first
-    op in a process that passes a tuple through its NumPy C-API (here nn.Dense's
-    reshape) raises SystemError once, then works. Spend that failure here."""
-    try:
-        ms.ops.reshape(Tensor(np.zeros((1, 1), np.float32)), (1,))
-    except (SystemError, ImportError):
-        pass
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -66,7 +57,6 @@ def main():
     args = parser.parse_args()
     ms.set_device("CPU")
     ms.set_seed(0)
-    absorb_numpy2_first_op_failure()
 
     rng = np.random.default_rng(0)
     hidden = (np.eye(D) + 0.5 * rng.standard_normal((D, D))).astype(np.float32)

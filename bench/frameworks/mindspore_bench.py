@@ -54,14 +54,6 @@ PEER = getattr(ms.ops, "batch_dot", None) or composite_batch_dot
 PEER_NAME = "mindspore.ops.batch_dot" if hasattr(ms.ops, "batch_dot") else "transpose+reshape+bmm composite"
 
 
-def absorb_numpy2_first_op_failure():
-    """MindSpore 2.10.0's wheel is built against NumPy 1.x: under NumPy 2 the first
-    op that passes a tuple through its NumPy C-API raises SystemError once."""
-    try:
-        ms.ops.transpose(Tensor(np.zeros((1, 1), np.float32)), (1, 0))
-    except (SystemError, ImportError):
-        pass
-
 
 def make_variants(op, axes, dout):
     def forward(a, b):
@@ -93,7 +85,6 @@ def time_once(fn, a, b, repeat):
 
 
 def main():
-    absorb_numpy2_first_op_failure()
     print(f"# batchdot.mindspore.ops.batch_dot vs {PEER_NAME}, mindspore {ms.__version__}, "
           f"{ARGS.threads} thread(s) each, {ARGS.rounds} interleaved rounds, ratio of medians")
     print(f"# load average before: {os.getloadavg()[0]:.1f} (the machine is shared: figures move with it)")

@@ -23,20 +23,6 @@ from mindspore import Tensor, nn  # noqa: E402
 ms.set_device("CPU")
 
 
-def _absorb_numpy_abi_failure():
-    """MindSpore 2.10.0's wheel is built against NumPy 1.x: under NumPy 2 the first
-    op in a process whose arguments go through its NumPy C-API (a tuple such as
-    transpose's perm, or a reduction's axis) raises SystemError once, then works.
-    That is MindSpore's, not batchdot's (whose kernels take tensors only), so it is
-    absorbed here, before the tests."""
-    try:
-        ms.ops.transpose(Tensor(np.zeros((1, 1), np.float32)), (1, 0))
-    except (SystemError, ImportError):
-        pass
-
-
-_absorb_numpy_abi_failure()
-
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data", "mindspore.json")
 with open(DATA) as f:
     CASES = json.load(f)
