@@ -1,7 +1,7 @@
 """batchdot.jax.batch_dot against jax.jit of lax.dot_general, forward and forward+backward.
 
 Usage (the jax venv's interpreter, after building batchdot with it):
-    PYTHONPATH=<build>/python /work/venvs/jax/bin/python bench/frameworks/jax_bench.py \
+    venv/jax/bin/python bench/frameworks/jax_bench.py \
         [--threads 1 2] [--rounds 9] [--quick] [--markdown FILE] [--json FILE]
 
 Each thread count runs in its own child process, because XLA sizes its intra-op

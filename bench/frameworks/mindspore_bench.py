@@ -4,7 +4,7 @@ PyNative and compiled with mindspore.jit, on the founding document's shape and t
 large ones. Same thread count for both (batchdot's pool and MindSpore's
 runtime_num_threads), interleaved rounds, ratio of medians (< 1: batchdot faster).
 
-    PYTHONPATH=build-ms/python /work/venvs/mindspore/bin/python bench/frameworks/mindspore_bench.py [--threads N] [--rounds R]
+    venv/mindspore/bin/python bench/frameworks/mindspore_bench.py [--threads N] [--rounds R]
 
 Where the venv's MindSpore has no ops.batch_dot, the peer is the composite a user
 would write instead (transpose + reshape + BatchMatMul, MindSpore's own recipe).

@@ -4,7 +4,7 @@ PyNative and graph mode, gradients (closed form and finite differences, order 2)
 a Cell trained with an optimizer, and bad calls that never reach the kernel.
 
 Run with the mindspore venv's interpreter and batchdot built for it:
-    PYTHONPATH=build-ms/python /work/venvs/mindspore/bin/python -m pytest -q tests/frameworks/test_mindspore_op.py
+    venv/mindspore/bin/python -m pytest -q tests/frameworks/test_mindspore_op.py
 """
 import json
 import os
