@@ -12,7 +12,7 @@ build=$here/../build-fuzz
 mkdir -p "$build/artifacts" "$build/corpus/python_frontends" "$here/corpus/python_frontends"
 log=$build/python_frontends.log
 echo "fuzzing python_frontends (atheris) for ${seconds}s..."
-env -u PYTHONPATH "$python" "$here/python_frontends_fuzz.py" -max_total_time="$seconds" -timeout=20 -max_len=256 \
+env -u PYTHONPATH "$python" "$here/python_frontends_fuzz.py" -max_total_time="$seconds" -seed="${FUZZ_SEED:-20261202}" -timeout=20 -max_len=256 \
   -print_final_stats=1 -artifact_prefix="$build/artifacts/python_frontends-" \
   "$build/corpus/python_frontends" "$here/corpus/python_frontends" >"$log" 2>&1
 rc=$?
