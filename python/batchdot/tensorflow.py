@@ -9,7 +9,8 @@
 ``dot_general(lhs, rhs, dimension_numbers)`` ``jax.lax.dot_general``'s; both run the ops of
 ``libbatchdot_tensorflow.so`` (next to this file), which call batchdot's C++ core on the
 tensors' own buffers, and both are differentiable through batchdot's gradient contractions
-(registered with ``tf.RegisterGradient``; first order). The forward result is bitwise equal to
+(registered with ``tf.RegisterGradient``, and so are the gradient ops' own gradients: any
+order, e.g. nested ``tf.GradientTape``). The forward result is bitwise equal to
 ``batchdot.batch_dot`` / ``batchdot.dot_general`` on the same values.
 
 Errors: the call is resolved by batchdot's own rules when it is made (eagerly) or traced (in a
@@ -110,12 +111,55 @@ def dot_general(lhs, rhs, dimension_numbers, name=None):
                                      lhs_batch=lb, rhs_batch=rb, name=name)
 
 
+def _attrs(op, names):
+    return {k: op.get_attr(k) for k in names}
+
+
+_BATCH_DOT_ATTRS = ("axes",)
+_DOT_GENERAL_ATTRS = ("lhs_contracting", "rhs_contracting", "lhs_batch", "rhs_batch")
+
+
 @tf.RegisterGradient("BatchdotBatchDot")
 def _batch_dot_gradient(op, grad_out):
-    return _ops.batchdot_batch_dot_grad(op.inputs[0], op.inputs[1], grad_out, axes=op.get_attr("axes"))
+    return _ops.batchdot_batch_dot_grad(op.inputs[0], op.inputs[1], grad_out, **_attrs(op, _BATCH_DOT_ATTRS))
 
 
 @tf.RegisterGradient("BatchdotDotGeneral")
 def _dot_general_gradient(op, grad_out):
-    dims = {k: op.get_attr(k) for k in ("lhs_contracting", "rhs_contracting", "lhs_batch", "rhs_batch")}
-    return _ops.batchdot_dot_general_grad(op.inputs[0], op.inputs[1], grad_out, **dims)
+    return _ops.batchdot_dot_general_grad(op.inputs[0], op.inputs[1], grad_out, **_attrs(op, _DOT_GENERAL_ATTRS))
+
+
+def _second_order(op, grad_of_grad_x, grad_of_grad_y, forward, backward, attrs):
+    """The gradient of a gradient op (x, y, g) -> (gx, gy) for the cotangents (ggx, ggy) of its
+    outputs. The call f(x, y) is bilinear, so gx = J_x(y)^T g and gy = J_y(x)^T g are bilinear in
+    (g, y) and (g, x), and <ggx, gx> + <ggy, gy> = <g, f(ggx, y) + f(x, ggy)>. Hence, with the
+    same attrs (the same contraction):
+      d/dx = gradient op (x, ggy, g)'s grad_x   (x's gradient of <g, f(x, ggy)>)
+      d/dy = gradient op (ggx, y, g)'s grad_y   (y's gradient of <g, f(ggx, y)>)
+      d/dg = f(ggx, y) + f(x, ggy)
+    all batchdot's own ops. Each gradient op also computes the other output, which is dropped (a
+    second-order step costs two forward and two gradient contractions). A cotangent TF leaves as
+    None (an output not used) drops its terms."""
+    x, y, g = op.inputs[0], op.inputs[1], op.inputs[2]
+    tout = op.get_attr("Tout")
+    grad_x = grad_y = grad_g = None
+    if grad_of_grad_y is not None:
+        grad_x = backward(x, grad_of_grad_y, g, **attrs)[0]
+        grad_g = forward(x, grad_of_grad_y, Tout=tout, **attrs)
+    if grad_of_grad_x is not None:
+        grad_y = backward(grad_of_grad_x, y, g, **attrs)[1]
+        term = forward(grad_of_grad_x, y, Tout=tout, **attrs)
+        grad_g = term if grad_g is None else grad_g + term
+    return grad_x, grad_y, grad_g
+
+
+@tf.RegisterGradient("BatchdotBatchDotGrad")
+def _batch_dot_grad_gradient(op, grad_of_grad_x, grad_of_grad_y):
+    return _second_order(op, grad_of_grad_x, grad_of_grad_y, _ops.batchdot_batch_dot, _ops.batchdot_batch_dot_grad,
+                         _attrs(op, _BATCH_DOT_ATTRS))
+
+
+@tf.RegisterGradient("BatchdotDotGeneralGrad")
+def _dot_general_grad_gradient(op, grad_of_grad_x, grad_of_grad_y):
+    return _second_order(op, grad_of_grad_x, grad_of_grad_y, _ops.batchdot_dot_general,
+                         _ops.batchdot_dot_general_grad, _attrs(op, _DOT_GENERAL_ATTRS))
