@@ -5,6 +5,7 @@
 // Compiled with TensorFlow's flags and -std only; every batchdot call goes through core_bridge.h.
 // x and y may have different dtypes: the result has the dtype batchdot computes in (NumPy's
 // promotion), given as the attr Tout by batchdot.tensorflow, which resolves the call first.
+#include <cstdlib>
 #include <vector>
 
 #include "core_bridge.h"
@@ -112,8 +113,17 @@ absl::Status ToOperand(const Tensor& t, const char* name, Operand* out) {
 }
 
 // Threads: batchdot runs with as many threads as TF's intra-op pool has (the pool TF's own
-// matmul would use; it is idle while this op runs).
+// matmul would use; it is idle while this op runs), unless BATCHDOT_TF_NUM_THREADS (read when
+// the kernel is built) says how many: the knob the thread-sharing measurement turns.
+int ThreadsFromEnvironment() {
+  const char* text = std::getenv("BATCHDOT_TF_NUM_THREADS");
+  const int n = text != nullptr ? std::atoi(text) : 0;
+  return n > 0 ? n : 0;
+}
+
 int IntraOpThreads(OpKernelContext* ctx) {
+  static const int from_environment = ThreadsFromEnvironment();  // read once: constant for the process
+  if (from_environment > 0) return from_environment;
   const auto* workers = ctx->device()->tensorflow_cpu_worker_threads();
   return workers != nullptr && workers->num_threads > 0 ? workers->num_threads : 0;
 }

@@ -20,7 +20,8 @@ takes), each with batchdot's one-line message. Extents unknown at trace time (a 
 batch) are checked when the op runs: ``tf.errors.InvalidArgumentError`` with the same message.
 
 Threads: the op runs batchdot with as many threads as TensorFlow's intra-op pool
-(``tf.config.threading.set_intra_op_parallelism_threads``).
+(``tf.config.threading.set_intra_op_parallelism_threads``), or ``BATCHDOT_TF_NUM_THREADS`` when set;
+see docs/frameworks/tensorflow.md for how the two pools share the cores (measured).
 """
 
 import os
