@@ -21,6 +21,7 @@ Like ``keras.layers.Dot``, the layer casts floating inputs to its compute dtype.
 import keras
 
 from . import _static
+from ._layer import BatchDotLayerBase
 
 __all__ = ["BatchDot", "BatchDotOperation", "batch_dot"]
 
@@ -72,18 +73,9 @@ def batch_dot(x, y, axes=None):
 
 
 @keras.saving.register_keras_serializable(package="batchdot")
-class BatchDot(keras.layers.Layer):
+class BatchDot(BatchDotLayerBase, keras.layers.Layer):
     """``batch_dot(x, y, axes)`` of the two inputs ``[x, y]``: a drop-in for
     ``keras.layers.Dot(axes)`` (without ``normalize``) with batch_dot's default axes."""
-
-    def __init__(self, axes=None, **kwargs):
-        super().__init__(**kwargs)
-        self.axes = list(axes) if isinstance(axes, tuple) else axes  # JSON keeps lists
-
-    def _operands(self, inputs):
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise ValueError(f"BatchDot takes a list of two inputs [x, y], got {inputs!r}")
-        return inputs
 
     def call(self, inputs):
         x, y = self._operands(inputs)
@@ -94,11 +86,4 @@ class BatchDot(keras.layers.Layer):
         return _output_spec(x, y, _static.plain_axes(self.axes))
 
     def compute_output_shape(self, input_shape):
-        x_shape, y_shape = input_shape
-        dtype = self.compute_dtype or "float32"
-        axes = _static.plain_axes(self.axes)
-        return _static.resolve("batch_dot", x_shape, dtype, y_shape, dtype, axes)["output_shape"]
-
-    def get_config(self):
-        axes = _static.plain_axes(self.axes)
-        return {**super().get_config(), "axes": list(axes) if isinstance(axes, tuple) else axes}
+        return self._output_shape(*input_shape)
