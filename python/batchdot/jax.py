@@ -10,7 +10,8 @@ including the ``(B, 1)`` result of two rank-2 inputs) and
 - The rules are batchdot's own: at trace time ``_batchdot._resolve`` applies
   Keras' (or dot_general's) checks to zero-stride stand-ins of the operands'
   shapes and dtypes and returns the contraction; errors are raised there, before
-  anything runs. ``dot_general``'s shape errors are TypeError, as in JAX;
+  anything runs. ``dot_general``'s shape errors are ``batchdot.DotGeneralError``, a TypeError as in
+  JAX and a BatchDotError as from the NumPy front end;
   ``batch_dot``'s are Keras' ValueError (``batchdot.BatchDotError``); a dtype the
   op does not take is ``batchdot.DTypeError`` (a TypeError) listing the ones it takes:
   float32, float64, int32, int64, float16, bfloat16, complex64, complex128.
@@ -193,7 +194,7 @@ def _contract(c, lhs, rhs):
     dims = (c["lhs_contracting"], c["rhs_contracting"], c["lhs_batch"], c["rhs_batch"])
     spec = ((dims[0], dims[1]), (dims[2], dims[3]))
     # The dot_general result shape of these dimension numbers (batch_dot's may add a unit axis).
-    _, out_shape = _resolve("dot_general", lhs, rhs, spec, TypeError)
+    _, out_shape = _resolve("dot_general", lhs, rhs, spec, _batchdot.DotGeneralError)
     return _forward(lhs, rhs, dims, out_shape)
 
 
@@ -205,7 +206,7 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
     lhs, rhs = _as_array(lhs, "lhs", "dot_general"), _as_array(rhs, "rhs", "dot_general")
     if preferred_element_type is not None:
         lhs, rhs = lhs.astype(preferred_element_type), rhs.astype(preferred_element_type)
-    c, _ = _resolve("dot_general", lhs, rhs, dimension_numbers, TypeError)
+    c, _ = _resolve("dot_general", lhs, rhs, dimension_numbers, _batchdot.DotGeneralError)
     return _contract(c, lhs, rhs)
 
 
