@@ -11,14 +11,14 @@
 #include "batchdot/progress.hpp"
 #include "batchdot/signal_cleanup.hpp"
 #include "io/npy_file_writer.hpp"
+#include "kernels/machine_constants.hpp"
 
 namespace batchdot::cli {
 namespace {
 
-// Row bands are multiples of this many rows and never shorter: the same
-// micro-tile edges the thread pool splits on, so a band computes its rows
-// exactly as the whole item would.
-constexpr int64_t kRowAlign = 32;
+// Row bands are multiples of this many rows and never shorter: the edges the
+// thread pool splits on, so a band computes its rows exactly as the whole item would.
+constexpr int64_t kRowAlign = kernels::kTaskTileAlign;
 
 uint64_t Product(std::span<const int64_t> dims) {
   uint64_t product = 1;
