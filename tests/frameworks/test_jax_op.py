@@ -359,3 +359,20 @@ def test_nothing_crashes_the_interpreter():
     print(done.stdout, done.stderr[-2000:])
     assert done.returncode == 0 and done.stdout.strip().endswith("survived"), done.stderr[-2000:]
     assert "NO ERROR" not in done.stdout
+
+
+# ---- the conformance suite, on the op ----
+
+def test_conformance_suite_with_the_op_in_place_of_numpy():
+    """test_jax.py with batchdot.jax in place of the NumPy front end (jax_in_place.py), on a
+    reduced case count: every shape is an XLA compile (200 cases: about 2 min)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not os.path.exists(os.path.join(here, "test_jax.py")):
+        pytest.skip("the conformance suite tests/frameworks/test_jax.py is not in this checkout")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(batchdot.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, here]), BATCHDOT_CONFORMANCE_CASES="200")
+    env.pop("BATCHDOT_CONFORMANCE_SUMMARY", None)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "jax_in_place",
+                          os.path.join(here, "test_jax.py")], capture_output=True, text=True, env=env, cwd=here)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "total:" in run.stdout, run.stdout[-2000:]  # the suite compared cases, not skipped them
