@@ -5,7 +5,6 @@ gradients against keras.layers.Dot.
 Run with the JAX venv's interpreter (it has keras):
     PYTHONPATH=build/python venv/jax/bin/python -m pytest -q tests/frameworks/test_jax_keras_layer.py
 """
-import json
 import os
 
 os.environ["KERAS_BACKEND"] = "jax"  # before keras is first imported (this file runs in its own process)
@@ -21,25 +20,9 @@ if keras.backend.backend() != "jax":
 import batchdot  # noqa: E402
 from batchdot.keras import backend as K  # noqa: E402
 from batchdot.keras import layers as bk  # noqa: E402
+from case_vectors import case_inputs, load_cases, python_axes  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data")
-with open(os.path.join(DATA, "keras.json")) as f:
-    KERAS_CASES = [c for c in json.load(f) if "error" not in c]
-
-
-def python_axes(axes):
-    return tuple(python_axes(a) for a in axes) if isinstance(axes, list) else axes
-
-
-def case_inputs(case, rng):
-    dx = dy = case.get("dtype", "float32")
-    if isinstance(dx, list):
-        dx, dy = dx
-    if "x_values" in case:
-        return np.array(case["x_values"], dx), np.array(case["y_values"], dy)
-    if case.get("fill") == "ones":
-        return np.ones(case["x_shape"], dx), np.ones(case["y_shape"], dy)
-    return rng.integers(-3, 4, case["x_shape"]).astype(dx), rng.integers(-3, 4, case["y_shape"]).astype(dy)
+KERAS_CASES = [c for c in load_cases("keras") if "error" not in c]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from jax import export  # noqa: E402
 from jax.test_util import check_grads  # noqa: E402
 
 import batchdot  # noqa: E402
+from in_place import run_suite_in_place  # noqa: E402
 import batchdot.jax as bj  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data")
@@ -365,14 +366,6 @@ def test_nothing_crashes_the_interpreter():
 
 def test_conformance_suite_with_the_op_in_place_of_numpy():
     """test_jax.py with batchdot.jax in place of the NumPy front end (jax_in_place.py), on a
-    reduced case count: every shape is an XLA compile (200 cases: about 2 min)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    if not os.path.exists(os.path.join(here, "test_jax.py")):
-        pytest.skip("the conformance suite tests/frameworks/test_jax.py is not in this checkout")
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(batchdot.__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, here]), BATCHDOT_CONFORMANCE_CASES="200")
-    env.pop("BATCHDOT_CONFORMANCE_SUMMARY", None)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "jax_in_place",
-                          os.path.join(here, "test_jax.py")], capture_output=True, text=True, env=env, cwd=here)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "total:" in run.stdout, run.stdout[-2000:]  # the suite compared cases, not skipped them
+    reduced case count: every shape is an XLA compile (200 cases: about 70 s)."""
+    out = run_suite_in_place("jax_in_place", "test_jax.py", cases=200)
+    assert "total:" in out, out[-2000:]  # the suite compared cases, not skipped them

@@ -16,6 +16,7 @@ import pytest
 
 ms = pytest.importorskip("mindspore", reason="mindspore is not installed in this interpreter")
 import batchdot  # noqa: E402
+from in_place import run_suite_in_place  # noqa: E402
 from batchdot.mindspore import ops as bd_ops  # noqa: E402
 
 from mindspore import Tensor, nn  # noqa: E402
@@ -366,13 +367,5 @@ def test_numpy_names_unchanged():
 def test_conformance_suite_with_the_op_in_place_of_numpy():
     """test_mindspore.py with batchdot.mindspore.ops in place of the NumPy front end
     (mindspore_in_place.py), on 1,000 cases (about 20 s)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    if not os.path.exists(os.path.join(here, "test_mindspore.py")):
-        pytest.skip("the conformance suite tests/frameworks/test_mindspore.py is not in this checkout")
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(batchdot.__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, here]), BATCHDOT_CONFORMANCE_CASES="1000")
-    env.pop("BATCHDOT_CONFORMANCE_SUMMARY", None)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "mindspore_in_place",
-                          os.path.join(here, "test_mindspore.py")], capture_output=True, text=True, env=env, cwd=here)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "total:" in run.stdout, run.stdout[-2000:]  # the suite compared cases, not skipped them
+    out = run_suite_in_place("mindspore_in_place", "test_mindspore.py", cases=1000)
+    assert "total:" in out, out[-2000:]  # the suite compared cases, not skipped them

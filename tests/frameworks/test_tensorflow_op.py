@@ -4,8 +4,6 @@ gradients (tf.test.compute_gradient), eager and tf.function, None and unknown ex
 Run with the TensorFlow venv's interpreter and the built package on the path:
     PYTHONPATH=build/python venv/tensorflow/bin/python -m pytest -q tests/frameworks/test_tensorflow_op.py
 """
-import json
-import os
 
 import numpy as np
 import pytest
@@ -15,26 +13,11 @@ import ml_dtypes  # noqa: E402  (TF's own dependency)
 
 import batchdot  # noqa: E402
 from batchdot import tensorflow as btf  # noqa: E402
+from case_vectors import case_inputs, load_cases, python_axes  # noqa: E402
+from in_place import run_suite_in_place  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data")
 EXCEPTIONS = {"ValueError": ValueError, "TypeError": TypeError, "IndexError": IndexError}
-with open(os.path.join(DATA, "keras.json")) as f:
-    KERAS_CASES = json.load(f)
-
-
-def python_axes(axes):
-    return tuple(python_axes(a) for a in axes) if isinstance(axes, list) else axes
-
-
-def case_inputs(case, rng):
-    dx = dy = case.get("dtype", "float32")
-    if isinstance(dx, list):
-        dx, dy = dx
-    if "x_values" in case:
-        return np.array(case["x_values"], dx), np.array(case["y_values"], dy)
-    if case.get("fill") == "ones":
-        return np.ones(case["x_shape"], dx), np.ones(case["y_shape"], dy)
-    return rng.integers(-3, 4, case["x_shape"]).astype(dx), rng.integers(-3, 4, case["y_shape"]).astype(dy)
+KERAS_CASES = load_cases("keras")
 
 
 def numpy_error(fn, *args):
@@ -298,15 +281,4 @@ def test_raw_ops_with_bad_attrs_raise_instead_of_crashing():
 # ---------------------------------------------------------------- the conformance suite, on the op
 
 def test_conformance_suite_with_the_op_in_place_of_numpy():
-    import subprocess
-    import sys
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    if not os.path.exists(os.path.join(here, "test_tf_keras.py")):
-        pytest.skip("the conformance suite tests/frameworks/test_tf_keras.py is not in this checkout")
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(batchdot.__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package_root, here]), BATCHDOT_CONFORMANCE_CASES="600")
-    env.pop("BATCHDOT_CONFORMANCE_SUMMARY", None)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tensorflow_in_place",
-                          os.path.join(here, "test_tf_keras.py")], capture_output=True, text=True, env=env, cwd=here)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    run_suite_in_place("tensorflow_in_place", "test_tf_keras.py", cases=600)
